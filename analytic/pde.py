@@ -1,0 +1,139 @@
+"""LinearPDE: a parsed constant-coefficient linear PDE and its symbol L(s, k).
+
+Convention (ARCHITECTURE.md): phi ∝ exp(−iωt + ik·x), so ∂t → s = −iω, ∂x_j → i k_j,
+∇² → −|k|², and ω = i s. The symbol L is a polynomial in s whose coefficients may hold
+|k|^(2β) for fractional Laplacians.
+"""
+
+from __future__ import annotations
+
+import keyword
+import builtins
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .errors import ParameterError
+
+#: growth rate s = −iω; kept free of assumptions so no root is silently dropped (FIELD-NOTES).
+s = sp.Symbol("s")
+#: |k| for isotropic operators.
+k = sp.Symbol("k", positive=True)
+#: wave-vector components for anisotropic operators.
+kx, ky, kz = sp.symbols("kx ky kz", real=True)
+AXIS_K = {"x": kx, "y": ky, "z": kz}
+#: the symbolic dimension used when --dim is omitted.
+N = sp.Symbol("N", positive=True, integer=True)
+
+ASSUMPTIONS = {
+    "positive": {"positive": True},
+    "nonnegative": {"real": True, "nonnegative": True},
+    "negative": {"negative": True},
+    "nonpositive": {"real": True, "nonpositive": True},
+    "nonzero": {"real": True, "nonzero": True},
+    "real": {"real": True},
+}
+
+#: parameter values used by numeric cross-checks, per assumption (not round, to avoid coincidences).
+SAMPLE_VALUES = {
+    "positive": (0.35, 1.2, 3.1),
+    "nonnegative": (0.0, 0.35, 1.2, 3.1),
+    "negative": (-3.1, -1.2, -0.35),
+    "nonpositive": (-3.1, -1.2, -0.35, 0.0),
+    "nonzero": (-1.7, -0.45, 0.6, 2.3),
+    "real": (-1.7, -0.45, 0.0, 0.6, 2.3),
+}
+
+_RESERVED = {
+    "phi", "t", "x", "y", "z", "s", "k", "kx", "ky", "kz", "q", "omega", "N",
+    "I", "E", "S", "O", "Q", "pi", "oo", "zoo", "nan", "inf",
+    "dt", "dx", "dy", "dz", "lap", "biharm", "fraclap", "sqrt", "exp", "log",
+}
+_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}\Z")
+
+
+def validate_parameter_name(name: str) -> None:
+    """Refuse any name that could be code, clash with the grammar, or confuse SymPy strings."""
+    if not isinstance(name, str) or not _NAME_RE.match(name) or "__" in name:
+        raise ParameterError(
+            f"parameter name {name!r} is not allowed: use a letter followed by up to 23 letters, "
+            "digits or single underscores (e.g. eps, k0, m2)"
+        )
+    if keyword.iskeyword(name) or name in _RESERVED or name.startswith("phi_") or hasattr(builtins, name):
+        raise ParameterError(
+            f"parameter name {name!r} is reserved (it is a keyword, builtin or part of the PDE grammar); "
+            "choose another name"
+        )
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A PDE coefficient name with its declared assumption (undeclared parameters are real)."""
+
+    name: str
+    assumption: str = "real"
+    declared: bool = True
+
+    def __post_init__(self):
+        validate_parameter_name(self.name)
+        if self.assumption not in ASSUMPTIONS:
+            raise ParameterError(
+                f"assumption {self.assumption!r} for parameter {self.name!r} is not known; "
+                f"use one of: {', '.join(ASSUMPTIONS)}"
+            )
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.name, **ASSUMPTIONS[self.assumption])
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.assumption}" + ("" if self.declared else " (undeclared, taken as real)")
+
+
+@dataclass(frozen=True)
+class LinearPDE:
+    """L φ = 0 for a constant-coefficient linear operator L, with its Fourier symbol.
+
+    ``symbol`` is L(s, k) (isotropic) or L(s, kx[, ky[, kz]]) (anisotropic); ``kvars`` lists
+    the wave-vector symbols it uses; ``dimension`` is an int or the symbol N.
+    """
+
+    text: str
+    canonical: str
+    latex: str
+    symbol: sp.Expr
+    kvars: tuple
+    isotropic: bool
+    dimension: object
+    parameters: tuple = field(default_factory=tuple)
+    time_order: int = 1
+
+    def __post_init__(self):
+        poly = sp.Poly(self.symbol, s)
+        if poly.degree() != self.time_order or self.time_order < 1:
+            raise ValueError(f"internal: time order {self.time_order} does not match symbol {self.symbol}")
+        allowed = set(self.kvars) | {s} | {p.symbol for p in self.parameters}
+        extra = self.symbol.free_symbols - allowed
+        if extra:
+            raise ValueError(f"internal: symbol has unexpected symbols {extra}")
+
+    @property
+    def param_symbols(self) -> tuple:
+        return tuple(p.symbol for p in self.parameters)
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def symbol_at(self, kvalue) -> sp.Expr:
+        """L(s, k) with every wave-vector component set to ``kvalue`` (0 gives L(s, 0))."""
+        return self.symbol.subs({kv: kvalue for kv in self.kvars})
+
+    def __repr__(self) -> str:
+        return f"LinearPDE({self.canonical!r}, dimension={self.dimension})"
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex} = 0$"
