@@ -89,6 +89,8 @@ class SymbolicCriterion:
 def _sign_of(expr, depth: int = 0) -> int:
     """Sign (−1, 0, 1) of expr for every value of its (positive) variables; splits or gives up."""
     expr = sp.sympify(expr)
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise _Undecided(f"{sp.sstr(expr)} is not finite")
     known = _known_sign(expr)
     if known is not None:
         return known
@@ -215,6 +217,15 @@ def _decide_case(pde: LinearPDE, mode: str, case: _Case) -> CaseVerdict:
     L = sp.expand(pde.symbol.subs(case.subs))
     if not L.has(s):
         return CaseVerdict(case.conditions, False, "no time derivative survives here: L does not involve s")
+    lead = sp.Poly(L, s).LC()
+    if lead.has(*AXIS_K.values(), k):
+        K = sp.Dummy("K", positive=True)
+        try:
+            if _sign_of(lead.subs(k, K)) == 0:
+                raise _Undecided("leading coefficient vanishes")
+        except _Undecided:
+            raise _Undecided("the leading coefficient in s may vanish at some k > 0, where a branch "
+                             "goes to infinity") from None
     found = roots_in_s(L)
     try:
         if found is None:
@@ -349,6 +360,12 @@ def _negative_for_all(h, K) -> tuple[bool, sp.Expr | None]:
         return sign < 0, (None if sign < 0 else sp.S.One)
     except _Undecided:
         pass
+    for p in h.atoms(sp.Pow):
+        if p.base.has(K) and not p.exp.is_integer:
+            nested = any(q.base.has(K) and not q.exp.is_integer for q in p.base.atoms(sp.Pow))
+            if abs(p.exp) != sp.S.Half or nested:
+                # sympy.solve may silently miss roots here; "no crossing" would not be a proof
+                raise _Undecided(f"cannot locate the zeros of {sp.sstr(h)} reliably (nested or higher radicals)")
     try:
         candidates = sp.solve(h, K)
     except (NotImplementedError, sp.PolynomialError) as exc:

@@ -90,7 +90,10 @@ class _Walker:
         if method is None:
             what = _NODE_NAMES.get(type(node), type(node).__name__)
             self._fail(UnsafeInputError, f"{what}: not part of the PDE grammar{{where}}", node)
-        return method(node, depth + 1)
+        value = method(node, depth + 1)
+        if value.expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            self._fail(PDEInputError, "coefficient is not finite{where} (division by zero or log(0)?)", node)
+        return value
 
     def visit_Expression(self, node, depth):
         return self.visit(node.body, depth)
@@ -201,8 +204,8 @@ class _Walker:
         if not isinstance(node.func, ast.Name):
             self._fail(UnsafeInputError, "only the grammar's functions can be called{where}", node)
         name = node.func.id
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            self._fail(UnsafeInputError, f"{name}(): keyword or starred arguments are not allowed{{where}}", node)
+        if any(isinstance(a, ast.Starred) for a in node.args):  # keywords cannot occur: '=' splits the equation
+            self._fail(UnsafeInputError, f"{name}(): starred arguments are not allowed{{where}}", node)
         if name not in _ALLOWED_CALLS:
             self._fail(PDESyntaxError,
                        f"unknown function {name}{{where}}; allowed: {', '.join(_ALLOWED_CALLS)}", node)
@@ -372,7 +375,12 @@ def _render(raw: sp.Expr) -> tuple[str, str]:
         if lap_power.is_integer:
             coeff *= (-1) ** int(lap_power)
         terms.append((coeff, powers, lap_power))
-    terms.sort(key=lambda t: (-t[1]["t"], -(sum(t[1].values()) - t[1]["t"]), str(t[2])))
+    def spatial_order(term):
+        _, powers, lap_power = term
+        lap_order = 2 * lap_power if lap_power.is_number else 1
+        return sum(powers.values()) - powers["t"] + lap_order
+
+    terms.sort(key=lambda t: (-t[1]["t"], -spatial_order(t), str(t[0])))
     text_parts, latex_parts = [], []
     for coeff, powers, lap_power in terms:
         letters = "".join(a * powers[a] for a in "txyz")

@@ -94,6 +94,10 @@ def check(pde: LinearPDE, mode: str | None = None, budget: float | None = DEFAUL
     except BudgetExceeded as exc:
         symbolic = None
         notes.append(f"{exc}; the verdict falls back to the numeric scan")
+    except RuntimeError as exc:  # a defect in the symbolic route must not cost the user the answer
+        symbolic = None
+        notes.append("the symbolic route failed internally (please report it): "
+                     + str(exc).strip().splitlines()[-1] + "; the verdict falls back to the numeric scan")
     numeric = tuple(scan(pde, mode))
     criterion = _combine(pde, symbolic, numeric, notes)
     return CheckResult(pde, mode, why, None if found is None else tuple(found), criterion)
@@ -129,7 +133,7 @@ def _combine(pde: LinearPDE, symbolic, numeric: tuple, notes: list) -> Criterion
         holds = "yes" if len(passed) == n else "no" if not passed else "conditional"
         condition = None if holds == "conditional" else (sp.true if holds == "yes" else sp.false)
         if symbolic is None:
-            why = "the symbolic route ran out of time"
+            why = "the symbolic route ran out of time or failed"
         else:
             undecided = [c.reason for c in symbolic.cases if c.holds is None]
             why = "the symbolic route could not decide: " + "; ".join(sorted(set(undecided)))
@@ -153,17 +157,20 @@ def _combine(pde: LinearPDE, symbolic, numeric: tuple, notes: list) -> Criterion
 
 
 def _witness(symbolic, numeric) -> dict | None:
-    if symbolic is not None:
-        for case in symbolic.cases:
-            if case.holds is False and case.witness:
-                if all(not sp.sympify(v).free_symbols for v in case.witness.values()):
-                    where = {name: float(v) for name, v in case.witness.items()}
-                    return {**where, "exact": {n: sp.sstr(v) for n, v in case.witness.items()},
-                            "params": {}, "source": "symbolic"}
+    """Where the criterion fails: exact from the symbolic route when it needs no parameter values,
+    else a failing numeric sample (concrete parameters), else the symbolic one with its case."""
+    failing = [] if symbolic is None else [c for c in symbolic.cases if c.holds is False and c.witness]
+    for case in failing:
+        exact = all(not sp.sympify(v).free_symbols for v in case.witness.values())
+        if exact and not case.conditions:
+            return {**{n: float(v) for n, v in case.witness.items()},
+                    "exact": {n: sp.sstr(v) for n, v in case.witness.items()}, "params": {}, "source": "symbolic"}
     for scan_ in numeric:
         if not scan_.holds and scan_.worst_k is not None:
-            return {**scan_.worst_k, "params": scan_.params, "source": "numeric scan",
-                    "gap": scan_.worst_gap}
+            return {**scan_.worst_k, "params": scan_.params, "source": "numeric scan", "gap": scan_.worst_gap}
+    for case in failing:
+        return {"exact": {n: sp.sstr(v) for n, v in case.witness.items()}, "when": sp.sstr(case.condition),
+                "source": "symbolic"}
     return None
 
 

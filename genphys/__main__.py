@@ -1,0 +1,3 @@
+from genphys.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""The `genphys` command line: check a PDE, print the paper catalog."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from analytic.budget import DEFAULT_BUDGET_S
+from analytic.errors import GenphysError, PDEInputError
+from analytic.grammar import parse
+from derivations.check import check, format_text, to_json
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad options like every other bad input: one line, exit 2."""
+
+    def error(self, message):
+        raise PDEInputError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        name, sep, assumption = pair.partition("=")
+        if not sep or not name.strip() or not assumption.strip():
+            raise PDEInputError(f"--param {pair!r}: write NAME=ASSUMPTION, e.g. --param eps=positive")
+        if name.strip() in out:
+            raise PDEInputError(f"--param {name.strip()!r} given twice")
+        out[name.strip()] = assumption.strip()
+    return out
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="genphys", description="GenPhys Workbench: can this linear PDE generate data?")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+    chk = sub.add_parser("check", help="dispersion relation and the s-generative criterion (Eq. 16)")
+    chk.add_argument("pde", help='the PDE, e.g. "phi_tt + 2*eps*phi_t - lap(phi)"')
+    chk.add_argument("--dim", type=int, default=None, help="space dimension N (default: symbolic / inferred)")
+    chk.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
+                     help="positive | nonnegative | negative | nonpositive | nonzero | real (default real)")
+    chk.add_argument("--mode", choices=("evolution", "boundary"), default=None,
+                     help="how t is read (default: boundary iff the principal part is elliptic)")
+    chk.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
+                     help=f"seconds per symbolic step before falling back to numerics (default {DEFAULT_BUDGET_S:g})")
+    chk.add_argument("--json", action="store_true", help="print one JSON object")
+    cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
+    cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    cat.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    return parser
+
+
+def _progress(i: int, n: int, label: str) -> None:
+    if sys.stderr.isatty():
+        bar = "#" * (20 * i // n)
+        sys.stderr.write(f"\r[{bar:20s}] {i}/{n} {label:30s}")
+        if i == n:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _run_check(args) -> int:
+    pde = parse(args.pde, _params(args.param), dim=args.dim)
+    if args.budget is not None and args.budget <= 0:
+        raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
+    result = check(pde, mode=args.mode, budget=args.budget)
+    print(json.dumps(to_json(result), indent=2) if args.json else format_text(result))
+    return 0
+
+
+def _run_catalog(args) -> int:
+    from derivations.catalog import CATALOG, compare
+    from report.catalog_table import comparison_json, format_table
+
+    comparisons = []
+    for i, e in enumerate(CATALOG):
+        _progress(i, len(CATALOG), e.name)
+        comparisons.append(compare(e, budget=args.budget))
+    _progress(len(CATALOG), len(CATALOG), "done")
+    if args.json:
+        print(json.dumps([comparison_json(c) for c in comparisons], indent=2))
+    else:
+        print(format_table(comparisons))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    want_json = "--json" in argv
+    try:
+        args = _build_parser().parse_args(argv)
+        return _run_check(args) if args.command == "check" else _run_catalog(args)
+    except GenphysError as exc:
+        message = " ".join(str(exc).split())
+        print(f"error: {message}", file=sys.stderr)
+        if want_json:
+            print(json.dumps({"error": {"type": exc.kind, "message": message}}))
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Turning derivations into documents: tables now; LaTeX, HTML and figures as they are built."""

@@ -1,0 +1,22 @@
+"""Strict test environment: seeded randomness, floating-point errors raise, headless plotting."""
+
+import os
+import random
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _strict_numerics():
+    random.seed(0)
+    old = np.seterr(all="raise")
+    yield
+    np.seterr(**old)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

@@ -1,0 +1,153 @@
+"""Parser: accepted forms give the symbol of the stated convention; everything else is refused."""
+
+import os
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytic.errors import (
+    GenphysError, NonlinearTermError, NotSupportedError, ParameterError, PDEInputError, PDESyntaxError,
+    UnsafeInputError, VariableCoefficientError,
+)
+from analytic.grammar import parse
+from analytic.pde import N, k, kx, ky, kz, s
+
+eps = sp.Symbol("eps", positive=True)
+beta = sp.Symbol("beta", positive=True)
+
+
+# phi ∝ exp(st + ik·x): dt -> s, dx -> i kx, lap -> -k^2 (written out by hand, not by the parser)
+@pytest.mark.parametrize("text, params, symbol", [
+    ("phi_t - lap(phi)", None, s + k**2),
+    ("phi_t = lap(phi)", None, s + k**2),
+    ("dt(phi) - lap(phi) = 0", None, s + k**2),
+    ("phi_tt + 2*eps*phi_t - lap(phi)", {"eps": "positive"}, s**2 + 2 * eps * s + k**2),
+    ("I*phi_t + lap(phi)", None, sp.I * s - k**2),
+    ("phi_t + biharm(phi)", None, s + k**4),
+    ("phi_t + lap(lap(phi))", None, s + k**4),
+    ("phi_t + fraclap(phi, beta)", {"beta": "positive"}, s + k**(2 * beta)),
+    ("phi_t + fraclap(phi, 0.5)", None, s + k),
+    ("phi_ttt - lap(phi)", None, s**3 + k**2),
+    ("dt(lap(phi)) + phi", None, -k**2 * s + 1),
+    ("2**-1*phi_t + sqrt(4)*phi - pi*lap(phi)", None, s / 2 + 2 + sp.pi * k**2),
+    ("(phi_t + phi)/2 - lap(phi)/4", None, s / 2 + sp.Rational(1, 2) + k**2 / 4),
+])
+def test_isotropic_symbols(text, params, symbol):
+    pde = parse(text, params)
+    assert sp.expand(pde.symbol - symbol) == 0
+    assert pde.isotropic and pde.kvars == (k,) and pde.dimension == N
+
+
+@pytest.mark.parametrize("text, dim, symbol, kvars", [
+    ("phi_t - phi_xx - phi_yy", None, s + kx**2 + ky**2, (kx, ky)),
+    ("phi_t + 3*phi_x - phi_xx", None, s + 3 * sp.I * kx + kx**2, (kx,)),
+    ("phi_t - lap(phi)", 2, s + k**2, (k,)),
+    ("phi_t - phi_xx - lap(phi)", 3, s + 2 * kx**2 + ky**2 + kz**2, (kx, ky, kz)),
+    ("phi_t - dx(dy(phi)) - phi_zz", None, s + kx * ky + kz**2, (kx, ky, kz)),
+    ("phi_xt + phi_t - phi_yy", None, sp.I * kx * s + s + ky**2, (kx, ky)),
+])
+def test_anisotropic_symbols(text, dim, symbol, kvars):
+    pde = parse(text, dim=dim)
+    assert sp.expand(pde.symbol - symbol) == 0
+    assert pde.kvars == kvars
+
+
+def test_canonical_text_reparses_to_the_same_symbol():
+    for text in ["phi_tt + lap(phi) + k0**2*phi", "I*phi_t + 0.5*biharm(phi_t) - phi_xy",
+                 "3*phi_ttt - 2*phi_t + fraclap(phi, 1/3)"]:
+        pde = parse(text)
+        again = parse(pde.canonical)
+        assert sp.expand(pde.symbol - again.symbol) == 0, (text, pde.canonical)
+
+
+@pytest.mark.parametrize("text, error, column", [
+    ("phi*phi_t", NonlinearTermError, 1),
+    ("phi_t + phi**2", NonlinearTermError, 9),
+    ("phi_t + exp(phi)", NonlinearTermError, 9),
+    ("phi_t + 1/phi", NonlinearTermError, 9),
+    ("phi_t - lap(phi) + 1", PDEInputError, 20),
+    ("phi_t - x*lap(phi)", VariableCoefficientError, 9),
+    ("t*phi_t - lap(phi)", VariableCoefficientError, 1),
+    ("phi_t + 10**10**10*phi", UnsafeInputError, 9),
+    ("phi_t + phi.real", UnsafeInputError, 9),
+    ("phi_t + a[0]*phi", UnsafeInputError, 9),
+    ("phi_t + (lambda: 1)()*phi", UnsafeInputError, None),
+    ("__import__('os').system('touch /tmp/genphys_pwned')", UnsafeInputError, 1),
+    ("phi_t - lap(phi", PDESyntaxError, None),
+    ("phi_t == lap(phi)", PDESyntaxError, 7),
+    ("phi_t = lap(phi) = phi", PDESyntaxError, 18),
+    ("phi_t + foo(phi)", PDESyntaxError, 9),
+    ("phi_q", PDESyntaxError, 1),
+    ("phi_t + lap(phi, 2)", PDESyntaxError, 9),
+    ("phi_t + lap(phi=1)", PDESyntaxError, None),
+    ("phi_t + lap(*phi)", UnsafeInputError, 9),
+    ("phi_t + 2j*phi", UnsafeInputError, 9),
+    ("phi_t + 'a'*phi", UnsafeInputError, 9),
+    ("phi_t + log(0)*phi", PDEInputError, 9),
+    ("phi_t + φ", PDESyntaxError, 9),
+    ("", PDESyntaxError, None),
+    ("   ", PDESyntaxError, None),
+    ("phi - phi", PDEInputError, None),
+    ("lap(phi)", PDEInputError, None),
+    ("phi_" + "t" * 9, UnsafeInputError, 1),
+])
+def test_refusals_point_at_the_token(text, error, column):
+    with pytest.raises(error) as info:
+        parse(text)
+    if column is not None:
+        assert info.value.column == column, str(info.value)
+        assert f"column {column}" in str(info.value)
+    assert not os.path.exists("/tmp/genphys_pwned")
+
+
+def test_over_long_input():
+    with pytest.raises(UnsafeInputError, match="2000"):
+        parse("phi_t + " + "phi + " * 400 + "phi")
+
+
+@pytest.mark.parametrize("params", [
+    {"eps": "big"}, {"__class__": "real"}, {"print": "real"}, {"lap": "real"}, {"phi_x": "real"},
+    {"k": "real"}, {"eps": 3}, {"a b": "real"}, {"x": "real"},
+])
+def test_bad_parameters(params):
+    with pytest.raises(ParameterError):
+        parse("phi_t - lap(phi)", params)
+
+
+def test_declared_but_unused_parameter_is_refused():
+    with pytest.raises(ParameterError, match="declared but not used"):
+        parse("phi_t - lap(phi)", {"eps": "positive"})
+
+
+def test_undeclared_parameters_are_real():
+    pde = parse("phi_t - D*lap(phi)")
+    (p,) = pde.parameters
+    assert p.assumption == "real" and not p.declared and p.symbol.is_real
+
+
+def test_dimension_checks():
+    with pytest.raises(PDEInputError, match="too small"):
+        parse("phi_t - phi_zz", dim=2)
+    with pytest.raises(NotSupportedError):
+        parse("phi_t - phi_xx", dim=4)
+    with pytest.raises(PDEInputError):
+        parse("phi_t - lap(phi)", dim=0)
+    assert parse("phi_t - phi_yy").dimension == 2
+
+
+GRAMMAR_TOKENS = ["phi", "phi_t", "phi_xx", "lap(", "dt(", "fraclap(", "biharm(", "sqrt(", "exp(", "(", ")", "+",
+                  "-", "*", "/", "**", "=", "2", "0.5", "I", "pi", "eps", "x", ",", ".", "[", "]", "lambda", ":",
+                  "__import__", "'os'", " ", "9" * 12, "phi_q"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(GRAMMAR_TOKENS), max_size=25).map("".join) | st.text(max_size=80))
+def test_random_text_only_raises_our_errors(text):
+    try:
+        pde = parse(text)
+    except GenphysError:
+        return
+    assert pde.time_order >= 1
+    assert pde.symbol.has(s)
