@@ -40,3 +40,9 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+# Measured 2026-11-22 on the 2-core dev machine (python benchmarks/check.py --repeat 2), seconds,
+# median/max: diffusion 0.87/0.91, poisson 0.75/0.82, ideal_wave 0.64/0.64, dissipative_wave
+# 1.40/1.48, helmholtz 1.11/1.16, screened_poisson 1.01/1.06, schrodinger 0.95/1.01,
+# mixed_diffusion_poisson 1.22/1.29, fractional_diffusion 1.01/1.08, third_order 1.19/1.20,
+# biharmonic 0.96/0.97. Worst 1.48 s < 2 s target. About 0.5 s of each is interpreter + SymPy import.
