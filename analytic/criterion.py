@@ -253,7 +253,7 @@ def _decide_hurwitz(L, case: _Case) -> CaseVerdict:
     if found is None:
         raise _Undecided("no closed-form roots at k = 0")
     zero_roots = [r for r, _ in found]
-    signs = {base: _sign_of(base) for base in _radicands(zero_roots, ())}
+    signs = {base: _sign_of(base) for base in _radicands(zero_roots)}
     growth = [_real_part(r, signs) for r in zero_roots]
     E0 = growth[0]
     for v in growth[1:]:
@@ -285,7 +285,7 @@ def _decide_hurwitz(L, case: _Case) -> CaseVerdict:
                        E0_orig)
 
 
-def _radicands(roots, variables) -> list:
+def _radicands(roots) -> list:
     out = []
     for r in roots:
         for p in r.atoms(sp.Pow):
@@ -382,7 +382,7 @@ def _negative_for_all(h, K) -> tuple[bool, sp.Expr | None]:
 
 def _decide_isotropic(roots, mode, case: _Case) -> CaseVerdict:
     conds = case.conditions
-    radicands = _radicands(roots, (k,))
+    radicands = _radicands(roots)
     structures = {}
     for base in radicands:
         structures[base] = _structure(base) if base.has(k) else (None, _sign_of(base), _sign_of(base))
@@ -462,7 +462,7 @@ def _decide_isotropic(roots, mode, case: _Case) -> CaseVerdict:
 def _decide_anisotropic(roots, kvars, mode, case: _Case) -> CaseVerdict:
     conds = case.conditions
     signs = {}
-    for base in _radicands(roots, kvars):
+    for base in _radicands(roots):
         if not base.has(*kvars):
             signs[base] = _sign_of(base)
         elif base.is_nonnegative:

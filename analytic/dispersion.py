@@ -77,10 +77,9 @@ def _factor_roots(poly: sp.Poly) -> list[sp.Expr] | None:
         return [sp.simplify(-c[1] / c[0])]
     if n == 2:
         a, b, cc = c
-        disc = sp.factor(sp.expand(b**2 - 4 * a * cc))
-        root = sp.sqrt(disc)
-        return [sp.simplify((-b + sign * root) / (2 * a)) if not disc.has(sp.Pow) else (-b + sign * root) / (2 * a)
-                for sign in (1, -1)]
+        # expanded, not factored: sqrt of a factored radicand splits into products SymPy cannot re-join
+        root = sp.sqrt(sp.expand(b**2 - 4 * a * cc))
+        return [(-b + sign * root) / (2 * a) for sign in (1, -1)]
     if all(ci == 0 for ci in c[1:-1]):
         radicand = -c[-1] / c[0]
         base = sp.root(radicand, n)
