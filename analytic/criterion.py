@@ -88,7 +88,7 @@ class SymbolicCriterion:
 # ---------------------------------------------------------------------------------------
 def _sign_of(expr, depth: int = 0) -> int:
     """Sign (−1, 0, 1) of expr for every value of its (positive) variables; splits or gives up."""
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr)  # safe: internal SymPy objects only, never user text
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise _Undecided(f"{sp.sstr(expr)} is not finite")
     known = _known_sign(expr)
@@ -202,7 +202,7 @@ def _split(case: _Case, expr) -> list:
 
 
 def _substituted(case: _Case, x, value, new_back, cond) -> _Case:
-    subs = {p: sp.sympify(v).subs(x, value) for p, v in case.subs.items()}
+    subs = {p: sp.sympify(v).subs(x, value) for p, v in case.subs.items()}  # safe: internal values
     back = {d: e for d, e in case.back.items() if d != x}
     back.update(new_back)
     cond = sp.simplify(cond)
@@ -491,7 +491,7 @@ def _decide_anisotropic(roots, kvars, mode, case: _Case) -> CaseVerdict:
             if ok_discard:
                 continue
         if not ok:
-            w = {str(kv): sp.simplify(sp.sympify(v).subs(case.back)) for kv, v in witness.items()}
+            w = {str(kv): sp.simplify(sp.sympify(v).subs(case.back)) for kv, v in witness.items()}  # safe: internal values
             return CaseVerdict(conds, False, f"a branch has Im ω ≥ Im ω(0) = {E0_orig} at k = {w}", E0_orig, w)
     return CaseVerdict(conds, True, f"every branch has Im ω(k) < Im ω(0) = {E0_orig} for all k ≠ 0", E0_orig)
 

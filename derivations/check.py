@@ -161,7 +161,7 @@ def _witness(symbolic, numeric) -> dict | None:
     else a failing numeric sample (concrete parameters), else the symbolic one with its case."""
     failing = [] if symbolic is None else [c for c in symbolic.cases if c.holds is False and c.witness]
     for case in failing:
-        exact = all(not sp.sympify(v).free_symbols for v in case.witness.values())
+        exact = all(not sp.sympify(v).free_symbols for v in case.witness.values())  # safe: internal values
         if exact and not case.conditions:
             return {**{n: float(v) for n, v in case.witness.items()},
                     "exact": {n: sp.sstr(v) for n, v in case.witness.items()}, "params": {}, "source": "symbolic"}
