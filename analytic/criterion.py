@@ -118,6 +118,15 @@ def _depends_on_k(expr) -> bool:
         isinstance(sym, sp.Dummy) and sym.name == "K" for sym in expr.free_symbols)
 
 
+def _maximum(values: list) -> sp.Expr:
+    """The largest of ``values`` (±oo allowed), comparing by proved signs (may split or give up)."""
+    best = values[0]
+    for v in values[1:]:
+        if v == sp.oo or (best != sp.oo and v != -sp.oo and (best == -sp.oo or _sign_of(v - best) > 0)):
+            best = v
+    return best
+
+
 def _known_sign(expr) -> int | None:
     if expr.is_zero:
         return 0
@@ -219,10 +228,8 @@ def _decide_case(pde: LinearPDE, mode: str, case: _Case) -> CaseVerdict:
         return CaseVerdict(case.conditions, False, "no time derivative survives here: L does not involve s")
     lead = sp.Poly(L, s).LC()
     if lead.has(*AXIS_K.values(), k):
-        K = sp.Dummy("K", positive=True)
-        try:
-            if _sign_of(lead.subs(k, K)) == 0:
-                raise _Undecided("leading coefficient vanishes")
+        try:  # a definite sign for all k proves it never vanishes
+            _sign_of(lead.subs(k, sp.Dummy("K", positive=True)))
         except _Undecided:
             raise _Undecided("the leading coefficient in s may vanish at some k > 0, where a branch "
                              "goes to infinity") from None
@@ -255,10 +262,7 @@ def _decide_hurwitz(L, case: _Case) -> CaseVerdict:
     zero_roots = [r for r, _ in found]
     signs = {base: _sign_of(base) for base in _radicands(zero_roots)}
     growth = [_real_part(r, signs) for r in zero_roots]
-    E0 = growth[0]
-    for v in growth[1:]:
-        if _sign_of(v - E0) > 0:
-            E0 = v
+    E0 = _maximum(growth)
     E0_orig = sp.simplify(E0.subs(case.back))
     P = sp.expand(L.subs(s, s + E0))
     if P.has(sp.I):  # P times its coefficient-conjugate: real, same real parts of roots
@@ -426,10 +430,7 @@ def _decide_isotropic(roots, mode, case: _Case) -> CaseVerdict:
         limits = [v for v in limits if v == -sp.oo or (v.is_finite and _sign_of(v) <= 0)]
         if not limits:
             return CaseVerdict(conds, False, "no branch is bounded at k = 0 in the boundary reading")
-    E0 = limits[0]
-    for v in limits[1:]:
-        if v == sp.oo or (E0 != sp.oo and v != -sp.oo and (E0 == -sp.oo or _sign_of(v - E0) > 0)):
-            E0 = v
+    E0 = _maximum(limits)
     E0_orig = sp.simplify(E0.subs(case.back))
     if not E0.is_finite:
         return CaseVerdict(conds, False, f"Im ω(0) = {E0_orig} is not finite: the k → 0 limit of the envelope "
@@ -479,10 +480,7 @@ def _decide_anisotropic(roots, kvars, mode, case: _Case) -> CaseVerdict:
         at_zero = [v for v in at_zero if _sign_of(v) <= 0]
         if not at_zero:
             return CaseVerdict(conds, False, "no branch is bounded at k = 0 in the boundary reading")
-    E0 = at_zero[0]
-    for v in at_zero[1:]:
-        if _sign_of(v - E0) > 0:
-            E0 = v
+    E0 = _maximum(at_zero)
     E0_orig = sp.simplify(E0.subs(case.back))
     for g in growth:
         ok, witness = _negative_off_origin(sp.expand(g - E0), kvars)

@@ -132,7 +132,8 @@ def _scan_one(coeff_fn, values, sample, mode, dim, directions, grid, pde) -> Sam
             E0 = None
         note = "E(0) taken at |k| = 1e-30 (L is singular or degenerate at k = 0)"
         if E0 is None:
-            return SampleScan(sample, False, float("nan"), None, float("inf"), "no branch with a finite growth rate as k -> 0 (Im omega(0) is not finite)")
+            return SampleScan(sample, False, float("nan"), None, float("inf"),
+                              "no branch with a finite growth rate as k -> 0 (Im omega(0) is not finite)")
     worst_gap, worst_k = -mpmath.inf, None
     for direction in directions:
         for kk in grid:
