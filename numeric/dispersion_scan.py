@@ -148,3 +148,15 @@ def _scan_one(coeff_fn, values, sample, mode, dim, directions, grid, pde) -> Sam
     tol = _TOL * (1 + abs(E0))
     holds = worst_gap < -tol
     return SampleScan(sample, bool(holds), float(E0), worst_k, float(worst_gap), note)
+
+
+def envelope(pde: LinearPDE, mode: str, sample: dict, ks: list) -> list:
+    """E(k) = max Re s_j over the kept roots at each |k| in ``ks`` (isotropic PDEs), as floats."""
+    coeff_fn = _coefficient_function(pde)
+    with mpmath.workdps(DPS):
+        values = [mpmath.mpf(str(sample[p.name])) for p in pde.parameters]
+        out = []
+        for kk in ks:
+            E = _envelope(_roots(coeff_fn(mpmath.mpf(kk), *values)), mode)
+            out.append(None if E is None else float(E))
+    return out

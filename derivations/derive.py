@@ -1,0 +1,309 @@
+"""`derive`: Green's function, density flow (p, v, R), C1 and C2 for one PDE, with evidence.
+
+Pipeline (one line per stage; GenPhys Algorithm 1, steps 1-3):
+    check      = dispersion + criterion       derivations.check (C2 by Eq. 16)
+    green      = G̃(k, t)                      analytic.green.fourier_green (self-checked)
+    flow       = p̃, Q G̃, R̃, σ                 analytic.green.density_flow (substitution-checked)
+    kernels    = G, P, j, R in real space     analytic.closed_forms.real_space, per dimension
+    verified   = closed form vs transform     numeric.hankel.point (mpmath) + L G = 0 by finite differences
+    c1         = kernel scan over (r, t)      numeric.conditions.c1_scan, per parameter sample
+    c2         = overlap F(T)                 numeric.conditions.c2_overlap, per parameter sample
+    verdict    = C1 and C2 together
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
+from analytic.closed_forms import RealSpaceKernels, local_terms, radial_laplacian, real_space
+from analytic.errors import NotSupportedError, PDEInputError
+from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
+from analytic.pde import LinearPDE, k
+from numeric import conditions, hankel
+from numeric.dispersion_scan import envelope, parameter_samples
+from numeric.lambdified import mp_function, np_function
+from .check import CheckResult, _predict, check
+
+DEFAULT_DIMS = (1, 2, 3)
+MAX_SAMPLES = 4
+CLOSED_FORM_TOL = 1e-8
+CHECK_T, CHECK_RADII = sp.Rational(7, 10), (0.3, 1.7)
+
+
+@dataclass
+class KernelCheck:
+    """Evidence for one closed form: max relative error vs the numeric transform, L G residual."""
+
+    kernel: str
+    N: int
+    transform_error: float | None
+    residual: float | None
+    accepted: bool
+    note: str = ""
+
+
+@dataclass
+class Derivation:
+    """Everything `genphys derive` reports for one PDE (fields are None past an unsupported step)."""
+
+    result: CheckResult
+    dims: tuple
+    samples: list
+    green: FourierGreen | None = None
+    flow: DensityFlow | None = None
+    kernels: dict = field(default_factory=dict)  # N (int or symbol) -> RealSpaceKernels
+    kernel_checks: list = field(default_factory=list)
+    c1: list = field(default_factory=list)
+    c2: list = field(default_factory=list)
+    unsupported: str | None = None
+    notes: list = field(default_factory=list)
+    values: list = field(default_factory=list)  # [[r, t, G(r, t)], ...] from --eval
+
+    @property
+    def pde(self) -> LinearPDE:
+        return self.result.pde
+
+    @property
+    def c1_holds(self) -> str | None:
+        return _tally([c.holds for c in self.c1])
+
+    @property
+    def c2_holds(self) -> str | None:
+        return _tally([c.holds for c in self.c2])
+
+    @property
+    def verdict(self) -> str:
+        c1, c2 = self.c1_holds, self.c2_holds
+        if c1 is None or c2 is None:
+            return "undetermined: " + (self.unsupported or "C1/C2 were not evaluated")
+        if c1 == "yes" and c2 == "yes":
+            return "s-generative: C1 and C2 hold at every sample"
+        if c1 == "no" or c2 == "no":
+            failed = " and ".join(n for n, v in (("C1", c1), ("C2", c2)) if v == "no")
+            return f"not s-generative: {failed} fail{'s' if ' and ' not in failed else ''} at every sample"
+        both = [s for s in self.samples if self._sample_ok(s)]
+        if not both:
+            return "not s-generative: no parameter sample satisfies both C1 and C2"
+        return "conditionally s-generative: C1 and C2 hold at " + ", ".join(map(str, both))
+
+    def _sample_ok(self, sample) -> bool:
+        rows = [c for c in self.c1 + self.c2 if c.params == sample]
+        return bool(rows) and all(c.holds for c in rows)
+
+    def kernel(self, N) -> RealSpaceKernels | None:
+        return self.kernels.get(N)
+
+
+def _tally(values: list) -> str | None:
+    """yes / no / conditional over the decided samples (undecided ones are listed in the notes)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return "yes" if all(values) else "no" if not any(values) else "conditional"
+
+
+def _samples(pde: LinearPDE) -> list[dict]:
+    found = parameter_samples(pde)
+    if len(found) <= MAX_SAMPLES:
+        return found
+    step = (len(found) - 1) / (MAX_SAMPLES - 1)
+    return [found[round(i * step)] for i in range(MAX_SAMPLES)]
+
+
+def _values(pde: LinearPDE, sample: dict) -> dict:
+    return {p.symbol: sp.Rational(str(sample[p.name])) for p in pde.parameters}
+
+
+def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budget: float | None = DEFAULT_BUDGET_S,
+           evaluate: list | None = None, conditions_: bool = True) -> Derivation:
+    """The full pipeline for ``pde``; ``evaluate`` is a list of (r, t) for G(r, t) values."""
+    if dim is None and isinstance(pde.dimension, int):
+        dim = pde.dimension
+    if dim is not None and (not isinstance(dim, int) or dim < 1):
+        raise PDEInputError(f"--dim {dim!r}: the dimension must be a positive integer")
+    if evaluate and dim is None:
+        raise PDEInputError("--eval needs --dim N: the real-space Green's function depends on the dimension")
+    result = check(pde, mode=mode, budget=budget)
+    d = Derivation(result, (dim,) if dim else DEFAULT_DIMS, _samples(pde))
+    try:
+        d.green = run_with_budget(fourier_green, pde, result.mode, seconds=budget, what="Green's function")
+        d.flow = run_with_budget(density_flow, pde, d.green, seconds=budget, what="density flow")
+    except NotSupportedError as exc:
+        d.unsupported = str(exc)
+        return d
+    if dim is None and not isinstance(pde.dimension, int):
+        d.kernels[pde.dimension] = run_with_budget(real_space, d.green, d.flow, pde.dimension, seconds=budget,
+                                                   what="closed forms")
+    for N in d.dims:
+        d.kernels[N] = run_with_budget(real_space, d.green, d.flow, N, seconds=budget, what="closed forms")
+        _verify_closed_forms(d, N)
+    if evaluate:
+        d.values = [[float(rr), float(tt), green_value(d, dim, rr, tt)] for rr, tt in evaluate]
+    if conditions_:
+        _conditions(d)
+    return d
+
+
+# ---------------------------------------------------------------------------------------
+# closed forms, checked (never trusted)
+# ---------------------------------------------------------------------------------------
+def _verify_closed_forms(d: Derivation, N: int) -> None:
+    kernels = d.kernels[N]
+    values = _values(d.pde, d.samples[0])
+    fourier = {"G": (d.green.G_hat, N, 1), "P": (d.flow.p_hat, N, 1),
+               "j": (d.flow.QG_hat, N + 2, -2 * math.pi * d.flow.sigma)}
+    updated = {}
+    for name, closed in kernels.items():
+        if closed is None or name not in fourier or closed.expr == 0:
+            continue
+        f_hat, dim, factor = fourier[name]
+        f = mp_function(f_hat.subs(values).subs(t, CHECK_T), (k,))
+        g = mp_function(closed.expr.subs(values).subs(t, CHECK_T), (r,))
+        breaks = _breakpoints(f_hat.subs(values))
+        try:
+            errors = []
+            for rr in CHECK_RADII:
+                numeric = factor * hankel.point(f, dim, rr, breakpoints=breaks)
+                exact = g(mpmath.mpf(rr))
+                errors.append(float(abs(numeric - exact) / max(abs(exact), mpmath.mpf("1e-300"))))
+            error, note = max(errors), ""
+        except NotSupportedError as exc:
+            error, note = None, "no numeric transform to compare with: " + str(exc).removeprefix("not supported yet: ")
+        residual = _lg_residual(d.pde, closed.expr, values, N) if name == "G" else None
+        accepted = (error is None or error < CLOSED_FORM_TOL) and (residual is None or residual < 1e-12)
+        d.kernel_checks.append(KernelCheck(name, N, error, residual, accepted, note))
+        if not accepted:
+            updated[name] = None
+            d.notes.append(f"closed form for {name} (N = {N}) rejected: transform error {error}, residual {residual}")
+    if updated:
+        d.kernels[N] = RealSpaceKernels(N, **{n: updated.get(n, c) for n, c in kernels.items()})
+
+
+def _breakpoints(f_hat) -> list:
+    """Real positive k where a radicand of f̃ vanishes (integrable singularities, e.g. k = k0)."""
+    out = []
+    for power in f_hat.atoms(sp.Pow):
+        if power.exp.is_Rational and not power.exp.is_Integer and power.base.has(k):
+            for root in sp.solve(power.base, k):
+                if root.is_number and root.is_positive:
+                    out.append(float(root))
+    return out
+
+
+def _lg_residual(pde: LinearPDE, G_expr, values: dict, N: int) -> float | None:
+    """|L(∂t, ∇²) G| / Σ|terms| at two points off the source and fronts, by mpmath finite differences."""
+    terms = local_terms(pde.symbol.subs(values))
+    if terms is None:
+        return None
+    g = mp_function(G_expr.subs(values), (r, t))
+    f = sp.Function("f")(r, t)
+    worst = 0.0
+    with mpmath.workdps(40):
+        for rr, tt in ((mpmath.mpf("0.37"), mpmath.mpf("1.3")), (mpmath.mpf("1.9"), mpmath.mpf("0.61"))):
+            pieces = []
+            for c, a, b in terms:
+                expr = sp.diff(radial_laplacian(f, N, b), t, a)
+                table = {der: _exact(mpmath.diff(g, (rr, tt), (_count(der, r), _count(der, t))))
+                         for der in expr.atoms(sp.Derivative)}
+                table[f] = _exact(g(rr, tt))
+                value = sp.sympify(expr.xreplace(table)).subs({r: sp.Float(rr, 40), t: sp.Float(tt, 40)})  # safe: internal
+                pieces.append(complex(sp.N(c * value, 30)))
+            scale = sum(abs(x) for x in pieces)
+            if scale:
+                worst = max(worst, abs(sum(pieces)) / scale)
+    return worst
+
+
+def _exact(z) -> sp.Expr:
+    z = mpmath.mpc(z)
+    return sp.Float(z.real, 40) + sp.I * sp.Float(z.imag, 40)
+
+
+def _count(der: sp.Derivative, var) -> int:
+    return sum(n for v, n in der.variable_count if v == var)
+
+
+# ---------------------------------------------------------------------------------------
+# values of G
+# ---------------------------------------------------------------------------------------
+def green_value(d: Derivation, N: int, rr: float, tt: float):
+    """G(r, t) in N dimensions: the checked closed form, else the mpmath inverse transform."""
+    if rr < 0 or tt <= 0:
+        raise PDEInputError(f"--eval {rr},{tt}: need r >= 0 and t > 0")
+    if d.pde.parameters:
+        raise NotSupportedError("not supported yet: --eval for PDEs with free parameters (write numbers instead)")
+    values = {}
+    kernels = d.kernels[N]
+    with mpmath.workdps(30):
+        if kernels.G is not None:
+            value = mp_function(kernels.G.expr.subs(values), (r, t))(mpmath.mpf(rr), mpmath.mpf(tt))
+        else:
+            f = mp_function(d.green.G_hat.subs(values).subs(t, sp.Float(tt, 30)), (k,))
+            value = hankel.point(f, N, rr, breakpoints=_breakpoints(d.green.G_hat))
+    value = complex(value)
+    return value.real if value.imag == 0 else [value.real, value.imag]
+
+
+# ---------------------------------------------------------------------------------------
+# C1 and C2
+# ---------------------------------------------------------------------------------------
+def _conditions(d: Derivation) -> None:
+    pde = d.pde
+    for sample in d.samples:
+        values = _values(pde, sample)
+        p_np = np_function(d.flow.p_hat.subs(values), (k, t))
+        p_abs = lambda kk, tt: abs(complex(p_np(kk, tt)))
+        predicted = _predict(d.result.criterion.symbolic, pde, sample)
+        if predicted is None:
+            predicted = next(sc.holds for sc in d.result.criterion.numeric if sc.params == sample)
+        alpha = _alpha(pde, d.result.mode, sample)
+        E0 = next(sc.E0 for sc in d.result.criterion.numeric if sc.params == sample)
+        # the mass factor e^{E(0) T} cancels in F; removing it first keeps |p̃|² inside the double range
+        p_norm = np_function(d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t), (k, t))
+        growth = p_abs(1e4, 1.0) / max(p_abs(1e-6, 1.0), 1e-300)
+        for N in d.dims:
+            if growth > 1e8:
+                d.c1.append(conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
+                                                f"{growth:.3g}): the initial-value problem is ill-posed and p is not "
+                                                "a function, let alone a density"))
+                d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted))
+                continue
+            try:
+                evaluate, source = _kernel_functions(d, N, values)
+                d.c1.append(conditions.c1_scan(sample, N, evaluate, p_abs, source))
+            except NotSupportedError as exc:
+                d.c1.append(conditions.C1Sample(sample, N, None, str(exc)))
+            d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted))
+
+
+def _kernel_functions(d: Derivation, N: int, values: dict):
+    """The C1 evaluator for dimension N: closed forms where checked ones exist, FFTLog tables otherwise."""
+    ks = d.kernels[N]
+    out, sources = {}, []
+    fourier = {"P": (d.flow.p_hat, N, 1.0), "j": (d.flow.QG_hat, N + 2, -2 * math.pi * d.flow.sigma),
+               "R": (d.flow.R_hat, N, 1.0)}
+    for name, closed in (("P", ks.P), ("j", ks.j), ("R", ks.R)):
+        f_hat, dim, factor = fourier[name]
+        if f_hat == 0 or (closed is not None and closed.expr == 0):
+            out[name] = None
+        elif closed is not None:
+            out[name] = ("closed", mp_function(closed.expr.subs(values), (r, t)))
+            sources.append(f"{name}: closed form")
+        else:
+            out[name] = ("table", conditions.table_kernel(np_function(f_hat.subs(values), (k, t)), dim, factor))
+            sources.append(f"{name}: FFTLog table")
+    return conditions.evaluator(out["P"], out["j"], out["R"]), "; ".join(sources)
+
+
+def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:
+    """Exponent α of E(0) − E(k) ≈ c k^α near k = 0, from the dispersion roots (mpmath)."""
+    E0, E1, E2 = envelope(pde, mode, sample, [1e-30, 1e-4, 1e-3])
+    if None in (E0, E1, E2) or not (E0 - E1 > 0 and E0 - E2 > 0):
+        return None
+    return math.log((E0 - E2) / (E0 - E1)) / math.log(10.0)

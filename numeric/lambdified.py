@@ -1,0 +1,57 @@
+"""The one seam from SymPy expressions to callables (mpmath for reference values, NumPy for tables).
+
+Only internal symbols (k, r, t, and dummies) ever become lambdify arguments; parameter values are
+substituted before, so no user-chosen name is printed into generated code (FIELD-NOTES).
+Distributions: Heaviside(x) is evaluated pointwise (½ at 0), DiracDelta(x) is 0 away from its
+support and +inf on it, so a grid that hits a wave front shows it instead of hiding it.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import scipy.special
+import sympy as sp
+
+
+def _mp_heaviside(x, h0=mpmath.mpf(0.5)):
+    x = mpmath.re(x)
+    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0 else h0
+
+
+def _mp_dirac(x, *order):
+    return mpmath.inf if x == 0 else mpmath.mpf(0)
+
+
+_MPMATH = {"Heaviside": _mp_heaviside, "DiracDelta": _mp_dirac}
+_NUMPY = {"Heaviside": lambda x, h0=0.5: np.heaviside(np.real(x), h0),
+          "DiracDelta": lambda x, *order: np.where(x == 0, np.inf, 0.0),
+          "besselk": scipy.special.kv, "besseli": scipy.special.iv, "besselj": scipy.special.jv,
+          "gamma": scipy.special.gamma}
+
+
+def mp_function(expr: sp.Expr, args: tuple):
+    """Callable for mpmath numbers (high precision reference values)."""
+    _check_closed(expr, args)
+    return sp.lambdify(args, expr, modules=[_MPMATH, "mpmath"])
+
+
+def np_function(expr: sp.Expr, args: tuple):
+    """Vectorised callable for NumPy arrays, evaluated in complex arithmetic.
+
+    Complex arithmetic keeps √(ε² − k²) meaningful on both sides of k = ε; hyperbolic functions
+    are rewritten as exponentials with combined exponents, so e^{−εt} cosh(t√(ε² − k²)) does not
+    overflow to inf · 0 at large t.
+    """
+    _check_closed(expr, args)
+    stable = expr
+    if expr.has(sp.sinh, sp.cosh):
+        stable = sp.powsimp(sp.expand(expr.rewrite(sp.exp)), combine="exp")
+    fn = sp.lambdify(args, stable, modules=[_NUMPY, "numpy"])
+    return lambda *values: fn(*(np.asarray(v, dtype=complex) for v in values))
+
+
+def _check_closed(expr, args):
+    extra = expr.free_symbols - set(args)
+    if extra:
+        raise ValueError(f"internal: expression still has free symbols {sorted(map(str, extra))}")
