@@ -16,10 +16,38 @@ import mpmath
 import sympy as sp
 
 from analytic.grammar import parse
-from analytic.pde import LinearPDE, k
+from analytic.green import r, t
+from analytic.pde import LinearPDE, k, s
+from analytic.closed_forms import apply_local
 from .check import CheckResult, check
+from .derive import Derivation, derive, flow_text, operator_text
 
 I, pi = sp.I, sp.pi
+_rho = sp.sqrt(t**2 + r**2)
+_front = sp.sqrt(t**2 - r**2)
+
+
+def _flow(p, v, R, G, G_dims=None, c1="yes", c2="yes", p_text=None) -> PaperFlow:
+    return PaperFlow(p, v, R, G, G_dims, c1, c2, p_text)
+
+
+@dataclass(frozen=True)
+class PaperFlow:
+    """The paper's Tables 1, 2, 5 entries for one PDE, as it prints them (constants of G dropped).
+
+    p and R are operators on φ written as symbols in s (= ∂t); v = ∇(A φ) / (B φ) is given as
+    (A, B); ``G(N, params)`` is the printed G(r, t), valid for ``G_dims`` (None: any N).
+    ``p_text`` replaces ``p`` when the paper's density is not linear in φ.
+    """
+
+    p: Callable  # params -> symbol in s (None when ``p_text`` is set)
+    v: Callable  # params -> (A, B) or None when v is not of this form
+    R: Callable  # params -> multiple of φ
+    G: Callable  # (N, params) -> expression in r, t, or None (no closed form given)
+    G_dims: tuple | None
+    c1: str
+    c2: str
+    p_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,7 +62,8 @@ class CatalogEntry:
     paper_criterion: str  # yes | no | conditional, as the paper states it
     source: str  # where in the paper
     doc: str = ""
-    errata: dict = field(default_factory=dict)  # item ("omega" | "criterion") -> why the paper differs
+    errata: dict = field(default_factory=dict)  # item (omega, criterion, G, p, v, R, C1, C2) -> why the paper differs
+    paper_flow: PaperFlow | None = None  # Tables 1, 2, 5; None for Table 4 entries (no flow given)
 
     def parse(self, dim=None) -> LinearPDE:
         return parse(self.pde, self.params, dim=dim)
@@ -48,22 +77,49 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry(
         "diffusion", "Diffusion (diffusion models)", "phi_t - lap(phi)", {},
         lambda k, p: [-I * k**2], "yes", "Tables 1, 3",
-        doc="Heat equation; the Gaussian kernel of score-based diffusion models."),
+        doc="Heat equation; the Gaussian kernel of score-based diffusion models.",
+        paper_flow=_flow(lambda p: 1, lambda p: (-1, 1), lambda p: 0,
+                         lambda N, p: (4 * pi * t) ** (-N / 2) * sp.exp(-r**2 / (4 * t)))),
     CatalogEntry(
         "poisson", "Poisson (PFGM)", "phi_tt + lap(phi)", {},
         lambda k, p: _pm(lambda e: e * I * k), "yes", "Tables 1, 3",
-        doc="Laplace equation in N+1 dimensions, t as the extra axis: Poisson flow generative models."),
+        doc="Laplace equation in N+1 dimensions, t as the extra axis: Poisson flow generative models.",
+        paper_flow=_flow(lambda p: -s, lambda p: (1, s), lambda p: 0, lambda N, p: _rho ** (-(N - 1)))),
     CatalogEntry(
         "ideal_wave", "Ideal wave", "phi_tt - lap(phi)", {},
         lambda k, p: _pm(lambda e: e * k), "no", "Tables 1, 3",
-        doc="Undamped waves keep their wave fronts: information is carried, not forgotten."),
+        doc="Undamped waves keep their wave fronts: information is carried, not forgotten.",
+        paper_flow=_flow(lambda p: -s, lambda p: (-1, s), lambda p: 0,
+                         lambda N, p: sp.Heaviside(t - r) / _front, (2,), "no", "no"),
+        errata={
+            "p": "The paper takes p = -phi_t with G = Theta(t-r)/sqrt(t^2-r^2) > 0 (its Eq. 43): that p has total "
+                 "mass -1 (the wave-front term is the negative one, as the paper notes). Fixing the sign by "
+                 "int p = +1 at t = 0+ gives p = +phi_t, whose interior t > r is negative instead. Either way C1 "
+                 "fails, as the paper says.",
+        }),
     CatalogEntry(
         "dissipative_wave", "Dissipative wave (telegraph)", "phi_tt + 2*eps*phi_t - lap(phi)", {"eps": "positive"},
         lambda k, p: [sp.Piecewise((I * (-p["eps"] + e * sp.sqrt(p["eps"]**2 - k**2)), k <= p["eps"]),
                                    (I * p["eps"] + e * sp.sqrt(k**2 - p["eps"]**2), True)) for e in (1, -1)],
         "conditional", "Tables 1, 3 ('conditionally yes, large eps')",
         doc="Damped waves: eps -> 0 gives ideal waves, eps -> oo diffusion.",
+        paper_flow=_flow(lambda p: -(s + 2 * p["eps"]), lambda p: (1, s + 2 * p["eps"]), lambda p: 0,
+                         lambda N, p: sp.exp(-p["eps"] * t) * sp.cosh(p["eps"] * _front) / _front * sp.Heaviside(t - r),
+                         (2,), "conditional", "conditional"),
         errata={
+            "p": "The paper takes p = -(phi_t + 2*eps*phi) with its positive G (Table 1): total mass -1 at t = 0+. "
+                 "With the mass fixed to +1, p = phi_t + 2*eps*phi.",
+            "v": "Table 1 prints v = grad(phi)/(phi_t + 2*eps*phi), but the paper's own text (Sec. 3) has "
+                 "v = -grad(phi)/(phi_t + 2*eps*phi): with p = -(phi_t + 2*eps*phi) only the text's sign makes "
+                 "d_t p + div(p v) = -L phi. Table 1's 'rewritten' column carries the same sign slip. Ours: "
+                 "v = -grad(phi)/(phi_t + 2*eps*phi), as in the text.",
+            "C2": "The paper says C2 'conditionally yes (large eps)'. The overlap F(T) -> 1 at every eps sampled, "
+                  "with 1 - F ~ T^-1 as the k^2 behaviour of the envelope near k = 0 predicts: C2 holds for all "
+                  "eps > 0 (see criterion).",
+            "C1": "The paper says C1 'conditionally yes (large eps)'. For every eps > 0 the kernel vanishes outside "
+                  "the front r = t (N = 1: v = J/p undefined there) and, in N = 2, p = phi_t + 2*eps*phi is "
+                  "negative just inside the front, where d_t of 1/sqrt(t^2 - r^2) diverges. No eps repairs it: "
+                  "C1 fails, so the dissipative wave is not s-generative although Eq. 16 holds.",
             "omega": "Table 3 gives omega = i*eps +- sqrt(k^2 - eps^2) for k > eps. Substituting s = -i*omega "
                      "into s^2 + 2*eps*s + k^2 = 0 gives s = -eps +- i*sqrt(k^2 - eps^2), i.e. "
                      "omega = -i*eps -+ sqrt(k^2 - eps^2): the paper flips the sign of the damping term "
@@ -71,7 +127,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
             "criterion": "The paper says 'conditionally yes (large eps)'. Eq. 16 holds for every eps > 0: the "
                          "envelope is -eps + Re sqrt(eps^2 - k^2), which is < 0 = Im omega(0) for all k > 0. "
                          "No largeness of eps is needed for C2; the paper's hedge concerns positivity of "
-                         "p = -(phi_t + 2*eps*phi) (C1), which `check` does not test.",
+                         "p = -(phi_t + 2*eps*phi), i.e. C1, which fails for every eps (see C1).",
         }),
     CatalogEntry(
         "helmholtz", "Helmholtz", "phi_tt + lap(phi) + k0**2*phi", {"k0": "positive"},
@@ -79,7 +135,21 @@ CATALOG: tuple[CatalogEntry, ...] = (
                                    (e * I * sp.sqrt(k**2 - p["k0"]**2), True)) for e in (1, -1)],
         "conditional", "Tables 2, 3 ('conditionally yes, small k0')",
         doc="Single-frequency waves in N+1 dimensions.",
+        paper_flow=_flow(lambda p: -s, lambda p: (1, s), lambda p: p["k0"]**2,
+                         lambda N, p: (p["k0"] / _rho) ** ((N - 1) / 2) * sp.hankel1((N - 1) / 2, p["k0"] * _rho),
+                         None, "conditional", "conditional"),
         errata={
+            "G": "Table 2 pairs G~ = exp(-i*sqrt(k0^2 - k^2)*t) (k < k0) with H^(1)_{(N-1)/2}. The inverse transform "
+                 "of that G~ (checked numerically to 1e-8) is the H^(2) kernel, i.e. our K_nu(i*k0*rho), the complex "
+                 "conjugate of the paper's; H^(1) belongs to exp(+i*sqrt(k0^2 - k^2)*t). The paper then keeps "
+                 "only Re G (its Eq. 48), a different (standing-wave) solution.",
+            "p": "Our p = phi_t for the decaying/radiating solution is complex (P has Im != 0), so it is no density; "
+                 "the paper compares against the real part of an H^(1) kernel instead (see G).",
+            "R": "R/p is complex for our (radiating) kernel; the paper's R/p is built on its H^(1) kernel (see G).",
+            "C1": "The paper says C1 'conditionally yes (small k0)' for Re G. For the generic flow of the decaying "
+                  "solution, p is complex at every k0 > 0 (C1 fails); k0 -> 0 recovers Poisson.",
+            "C2": "The paper says C2 'conditionally yes'. The overlap F(T) settles at a value below 1 for every "
+                  "k0 > 0 sampled (the modes k < k0 never decay), as Eq. 16 predicts.",
             "criterion": "The paper says 'conditionally yes (small k0)'. For 0 < k < k0 both branches are real, "
                          "omega = +-sqrt(k0^2 - k^2) (the paper's own Table 3): these modes oscillate without "
                          "decay, so Im omega(k) = 0 = Im omega(0) and Eq. 16 fails for every k0 > 0, however "
@@ -89,21 +159,48 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry(
         "screened_poisson", "Screened Poisson (Yukawa)", "phi_tt + lap(phi) - m**2*phi", {"m": "positive"},
         lambda k, p: _pm(lambda e: e * I * sp.sqrt(k**2 + p["m"]**2)), "yes", "Tables 2, 3",
-        doc="Poisson with screening length 1/m; mass decays like exp(-m t), so R != 0."),
+        doc="Poisson with screening length 1/m; mass decays like exp(-m t), so R != 0.",
+        paper_flow=_flow(lambda p: -s, lambda p: (1, s), lambda p: -p["m"]**2,
+                         lambda N, p: (p["m"] / _rho) ** ((N - 1) / 2) * sp.besselk((N - 1) / 2, p["m"] * _rho))),
     CatalogEntry(
         "schrodinger", "Free Schrodinger", "I*phi_t + lap(phi)", {},
         lambda k, p: [k**2], "no", "Tables 2, 3",
-        doc="Unitary evolution: every mode keeps its modulus, nothing is forgotten."),
+        doc="Unitary evolution: every mode keeps its modulus, nothing is forgotten.",
+        paper_flow=_flow(None, lambda p: None, lambda p: 0,
+                         lambda N, p: (4 * pi * I * t) ** (-N / 2) * sp.exp(I * r**2 / (4 * t)), None, "no", "no",
+                         p_text="|phi|^2"),
+        errata={
+            "p": "The paper uses p = |phi|^2 (the quantum probability density), which is quadratic in phi, not the "
+                 "linear construction of Algorithm 1. The linear construction gives p = I*phi, complex, so C1 fails "
+                 "for it as well; with |phi|^2 the paper's reason (zeros from interference) applies.",
+            "v": "The paper's v = 2 Im grad(log phi) belongs to p = |phi|^2 (see p).",
+        }),
     CatalogEntry(
         "mixed_diffusion_poisson", "Mixed diffusion-Poisson", "a*phi_tt - b*phi_t + lap(phi)",
         {"a": "positive", "b": "positive"},
         lambda k, p: _pm(lambda e: I / (2 * p["a"]) * (p["b"] + e * sp.sqrt(p["b"]**2 + 4 * p["a"] * k**2))),
         "yes", "Table 4, App. B",
-        doc="Interpolates PFGM (a, b) = (1, 0) and diffusion (0, 1)."),
+        doc="Interpolates PFGM (a, b) = (1, 0) and diffusion (0, 1).",
+        paper_flow=_flow(lambda p: -p["a"] * s + p["b"], lambda p: (1, p["a"] * s - p["b"]), lambda p: 0,
+                         lambda N, p: None),
+        errata={
+            "G": "App. B says G has no closed form 'to the best of Mathematica's ability'. G itself has none in our "
+                 "table either, but the density kernel does: p~ = exp(t*(b - sqrt(b^2 + 4*a*k^2))/(2*a)) is a "
+                 "Yukawa-type kernel, so P(r, t) = -d/dtau of 2(2*pi)^(-(N+1)/2) (m/rho)^nu K_nu(m*rho) with "
+                 "tau = t/sqrt(a), m = b/(2*sqrt(a)), times exp(b*t/(2a)) (checked against the numeric transform). "
+                 "The paper's Eq. 62 also writes sqrt(b^2 + 4k^2) where a*omega^2 + b*omega - k^2 = 0 gives "
+                 "sqrt(b^2 + 4*a*k^2).",
+        }),
     CatalogEntry(
         "fractional_diffusion", "Fractional diffusion", "phi_t + fraclap(phi, beta)", {"beta": "positive"},
         lambda k, p: [-I * k**(2 * p["beta"])], "yes", "Table 4",
-        doc="(-Laplacian)^beta: Levy-flight smoothing."),
+        doc="(-Laplacian)^beta: Levy-flight smoothing.",
+        errata={
+            "C1": "Table 4 proposes it from Eq. 16, which holds for every beta > 0. But exp(-k^(2*beta)*t) is the "
+                  "Fourier transform of a positive kernel only for 0 < beta <= 1 (Levy-stable laws); for beta > 1 "
+                  "P(r, t) has negative lobes (found by the C1 scan at beta = 1.2 and 3.1), so the PDE is "
+                  "s-generative only for 0 < beta <= 1.",
+        }),
     CatalogEntry(
         "third_order", "Third-order 'diffusion'", "phi_ttt - lap(phi)", {},
         lambda k, p: [c * k**sp.Rational(2, 3) for c in (-I, sp.exp(I * pi / 6), sp.exp(5 * I * pi / 6))],
@@ -117,11 +214,19 @@ CATALOG: tuple[CatalogEntry, ...] = (
                          "the criterion fails. It holds only in the boundary reading, where a decay condition "
                          "at t -> oo discards the growing branches (genphys check --mode boundary). The paper "
                          "also prints the PDE as phi_ttt - Delta u = 0 (u for phi).",
+            "C1": "In the evolution reading p~(k, t) grows like exp(k^(2/3) t / 2): the initial-value problem is "
+                  "ill-posed, so there is no density at all (C1 fails). The boundary reading keeps only the "
+                  "decaying branch (genphys derive --mode boundary).",
         }),
     CatalogEntry(
         "biharmonic", "Elasticity (biharmonic)", "phi_t + biharm(phi)", {},
         lambda k, p: [-I * k**4], "yes", "Table 4",
-        doc="Fourth-order smoothing, phi_t + Laplacian^2 phi = 0."),
+        doc="Fourth-order smoothing, phi_t + Laplacian^2 phi = 0.",
+        errata={
+            "C1": "Table 4 proposes it from Eq. 16 alone. Its kernel, the inverse transform of exp(-k^4 t), "
+                  "changes sign (negative lobes about 5% of the peak near r ~ 6 t^(1/4)), so p is not a density "
+                  "and C1 fails: not s-generative despite satisfying the dispersion criterion.",
+        }),
 )
 
 
@@ -130,6 +235,16 @@ def entry(name: str) -> CatalogEntry:
         if e.name == name:
             return e
     raise KeyError(f"no catalog entry {name!r}; known: {', '.join(e.name for e in CATALOG)}")
+
+
+@dataclass(frozen=True)
+class ItemComparison:
+    """One compared item of Tables 1, 2, 5: ours, the paper's, agreement (None: not comparable)."""
+
+    ours: str
+    paper: str
+    agree: bool | None
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -143,11 +258,120 @@ class Comparison:
     criterion_agree: bool
     criterion_detail: str
     other_reading: str | None
+    derivation: Derivation | None = None
+    flow: dict = field(default_factory=dict)  # item (G, p, v, R, C1, C2) -> ItemComparison
 
     def reason(self, item: str) -> str:
-        detail = self.omega_detail if item == "omega" else self.criterion_detail
+        if item == "omega":
+            detail = self.omega_detail
+        elif item == "criterion":
+            detail = self.criterion_detail
+        else:
+            detail = self.flow[item].detail
         why = self.entry.errata.get(item)
         return detail + (f" Why: {why}" if why else "")
+
+    def disagreements(self) -> set:
+        out = {item for item, ok in (("omega", self.omega_agree), ("criterion", self.criterion_agree)) if not ok}
+        return out | {item for item, c in self.flow.items() if c.agree is False}
+
+
+COMPARE_DIM = 2
+_POINTS = ((sp.Rational(3, 10), sp.Rational(9, 10)), (sp.Rational(9, 20), sp.Rational(17, 10)),
+           (sp.Rational(1, 5), sp.Rational(1, 2)))
+
+
+def _ratios(ours: sp.Expr, paper: sp.Expr) -> list[complex]:
+    """ours / paper at interior points (r < t, off any wave front), 30 digits."""
+    out = []
+    with mpmath.workdps(30):
+        for rr, tt in _POINTS:
+            a = complex(sp.N(ours.subs({r: rr, t: tt}), 30))
+            b = complex(sp.N(paper.subs({r: rr, t: tt}), 30))
+            out.append(a / b if b != 0 else complex("nan"))
+    return out
+
+
+def _constant(ratios) -> complex | None:
+    first = ratios[0]
+    if any(z != z for z in ratios) or first == 0:
+        return None
+    return first if all(abs(z - first) <= 1e-9 * abs(first) for z in ratios) else None
+
+
+def _fmt(z: complex) -> str:
+    return f"{z.real:.6g}" if abs(z.imag) <= 1e-12 * abs(z) else f"{z.real:.6g}{z.imag:+.6g}i"
+
+
+def compare_flow(entry: CatalogEntry, d: Derivation) -> dict:
+    """G, p, v, R, C1, C2 against Tables 1, 2, 5 (N = 2; G up to the constants the tables drop)."""
+    paper = entry.paper_flow
+    if d.unsupported:
+        return {}
+    if paper is None:
+        return {"C1": ItemComparison(str(d.c1_holds), "not checked", None,
+                                     f"ours: {d.c1_holds} (N = {COMPARE_DIM}); the paper lists the PDE from Eq. 16 "
+                                     "alone and does not check C1.")}
+    syms = {p.name: p.symbol for p in d.pde.parameters}
+    values = {sym: sp.Rational(13, 10) for sym in syms.values()}
+    N = COMPARE_DIM
+    ks = d.kernels.get(N)
+    out = {}
+    G_ours = None if ks is None or ks.G is None else ks.G.expr.subs(values)
+    G_paper = paper.G(sp.Integer(N), syms)
+    G_paper = None if G_paper is None else G_paper.subs(values)
+    if G_paper is None:
+        out["G"] = ItemComparison(sp.sstr(ks.G.expr) if ks and ks.G else "numeric", "no closed form given", None,
+                                  "the paper gives no closed form.")
+    elif G_ours is None:
+        out["G"] = ItemComparison("numeric", sp.sstr(G_paper), False, "we find no closed form to compare.")
+    else:
+        c = _constant(_ratios(G_ours, G_paper))
+        out["G"] = ItemComparison(sp.sstr(ks.G.expr), sp.sstr(paper.G(sp.Integer(N), syms)), c is not None,
+                                  f"N = {N}: ours = {_fmt(c)} x paper's (the tables drop normalisation constants)."
+                                  if c is not None else f"N = {N}: ours / paper's is not constant in (r, t).")
+    flow = d.flow
+    ours_p = operator_text(flow.sigma * flow.M)
+    if paper.p_text is not None:
+        out["p"] = ItemComparison(ours_p, paper.p_text, False, f"the paper's p = {paper.p_text} is not linear in phi.")
+    elif G_paper is None or ks is None or ks.P is None:
+        out["p"] = ItemComparison(ours_p, operator_text(paper.p(syms)), None, "no kernels to compare.")
+    else:
+        P_paper = apply_local(paper.p(syms), G_paper, N)
+        c = _constant(_ratios(ks.P.expr.subs(values), P_paper.subs(values)))
+        ok = c is not None and abs(c.imag) <= 1e-12 * abs(c) and c.real > 0
+        out["p"] = ItemComparison(ours_p, operator_text(paper.p(syms)), ok,
+                                  "the density kernels agree up to a positive constant." if ok else
+                                  f"ours = {_fmt(c)} x the paper's p applied to its G: opposite sign (mass)."
+                                  if c is not None else "the density kernels differ in shape.")
+    v_paper = paper.v(syms)
+    ours_v = flow_text(flow)["v"]
+    if v_paper is None:
+        out["v"] = ItemComparison(ours_v, "2 Im grad(log phi)", False, "the paper's v is not of the form grad(A phi)/(B phi).")
+    else:
+        A, B = v_paper
+        same = sp.simplify(sp.expand(A * flow.M - B * flow.Q)) == 0
+        paper_v = f"grad({operator_text(sp.S(A))}) / ({operator_text(sp.S(B))})"
+        out["v"] = ItemComparison(ours_v, paper_v, same, "same operator ratio." if same else
+                                  "the operator ratios differ (compare numerators and denominators).")
+    R_paper = paper.R(syms)
+    ours_R = flow_text(flow)["R"]
+    if R_paper == 0 or flow.L00 == 0:
+        ok = (R_paper == 0) == (flow.L00 == 0)
+        out["R"] = ItemComparison(ours_R, operator_text(sp.S(R_paper)), ok, "both zero." if ok else "one is zero.")
+    elif G_paper is None or ks is None or ks.R is None or ks.P is None or paper.p_text is not None:
+        out["R"] = ItemComparison(ours_R, operator_text(sp.S(R_paper)), None, "no kernels to compare.")
+    else:
+        ours_rate = (ks.R.expr / ks.P.expr).subs(values)
+        paper_rate = (R_paper * G_paper / apply_local(paper.p(syms), G_paper, N)).subs(values)
+        c = _constant(_ratios(ours_rate, paper_rate))
+        ok = c is not None and abs(c - 1) <= 1e-9
+        out["R"] = ItemComparison(ours_R, operator_text(sp.S(R_paper)), ok,
+                                  "same birth/death rate R/p." if ok else "the rates R/p differ.")
+    for item, ours, theirs in (("C1", d.c1_holds, paper.c1), ("C2", d.c2_holds, paper.c2)):
+        out[item] = ItemComparison(str(ours), theirs, None if ours is None else ours == theirs,
+                                   f"ours: {ours} (N = {N}, parameter samples); paper: {theirs}.")
+    return out
 
 
 def compare_omega(entry: CatalogEntry, pde: LinearPDE, result: CheckResult) -> tuple[bool, str]:
@@ -191,4 +415,6 @@ def compare(entry: CatalogEntry, budget: float | None = 20.0) -> Comparison:
         other_result = check(pde, mode=other_mode, budget=budget)
         other = f"{other_mode}: {other_result.criterion.holds}"
         detail += f" In the {other_mode} reading ours is: {other_result.criterion.holds}."
-    return Comparison(entry, result, omega_agree, omega_detail, criterion_agree, detail, other)
+    derivation = derive(pde, dim=COMPARE_DIM, budget=budget)
+    return Comparison(entry, result, omega_agree, omega_detail, criterion_agree, detail, other,
+                      derivation, compare_flow(entry, derivation))

@@ -13,6 +13,7 @@ Pipeline (one line per stage; GenPhys Algorithm 1, steps 1-3):
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -257,8 +258,6 @@ def _conditions(d: Derivation) -> None:
     pde = d.pde
     for sample in d.samples:
         values = _values(pde, sample)
-        p_np = np_function(d.flow.p_hat.subs(values), (k, t))
-        p_abs = lambda kk, tt: abs(complex(p_np(kk, tt)))
         predicted = _predict(d.result.criterion.symbolic, pde, sample)
         if predicted is None:
             predicted = next(sc.holds for sc in d.result.criterion.numeric if sc.params == sample)
@@ -266,6 +265,7 @@ def _conditions(d: Derivation) -> None:
         E0 = next(sc.E0 for sc in d.result.criterion.numeric if sc.params == sample)
         # the mass factor e^{E(0) T} cancels in F; removing it first keeps |p̃|² inside the double range
         p_norm = np_function(d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t), (k, t))
+        p_abs = lambda kk, tt: abs(complex(p_norm(kk, tt)))
         growth = p_abs(1e4, 1.0) / max(p_abs(1e-6, 1.0), 1e-300)
         for N in d.dims:
             if growth > 1e8:
@@ -307,3 +307,140 @@ def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:
     if None in (E0, E1, E2) or not (E0 - E1 > 0 and E0 - E2 > 0):
         return None
     return math.log((E0 - E2) / (E0 - E1)) / math.log(10.0)
+
+
+# ---------------------------------------------------------------------------------------
+# output
+# ---------------------------------------------------------------------------------------
+def operator_text(expr: sp.Expr) -> str:
+    """An operator symbol in s, k as PDE text on phi (phi_t, lap(phi)); Fourier form when non-local."""
+    terms = local_terms(expr)
+    if terms is None:
+        return f"F^-1[({sp.sstr(expr)}) * F[phi]]  (s = d/dt)"
+    terms = [term for term in terms if term[0] != 0]
+    if not terms:
+        return "0"
+    parts = []
+    for c, a, b in sorted(terms, key=lambda term: (-term[1], -term[2])):
+        atom = "phi" + ("_" + "t" * a if a else "")
+        for _ in range(b):
+            atom = f"lap({atom})"
+        coeff = sp.sstr(c)
+        parts.append(atom if c == 1 else f"-{atom}" if c == -1 else
+                     f"({coeff})*{atom}" if isinstance(c, sp.Add) else f"{coeff}*{atom}")
+    return " + ".join(parts).replace("+ -", "- ")
+
+
+def flow_text(flow: DensityFlow) -> dict:
+    p = operator_text(flow.sigma * flow.M)
+    Jpot = operator_text(flow.sigma * flow.Q)
+    return {"p": p, "J": f"grad({Jpot})", "v": f"grad({Jpot}) / ({p})", "R": operator_text(-flow.sigma * flow.L00)}
+
+
+def _closed_json(closed, N_checks) -> dict | None:
+    if closed is None:
+        return None
+    out = {"expr": sp.sstr(closed.expr), "latex": sp.latex(closed.expr), "pair": closed.pair}
+    if N_checks:
+        out["check"] = N_checks
+    return out
+
+
+def _num(x):
+    if isinstance(x, complex) or (hasattr(x, "imag") and getattr(x, "imag", 0) != 0):
+        return [float(x.real), float(x.imag)]
+    return float(x) if isinstance(x, (float, np.floating, int)) else x
+
+
+def to_json(d: Derivation) -> dict:
+    """The `genphys derive --json` object: check's object plus green, flow, c1, c2."""
+    from .check import to_json as check_json
+
+    out = check_json(d.result)
+    out["criterion_verdict"] = out["verdict"]
+    out["verdict"] = d.verdict
+    out["dimensions"] = [n for n in d.dims]
+    if d.unsupported:
+        out["error"] = {"type": NotSupportedError.kind, "message": d.unsupported}
+        out.update({"green": None, "flow": None, "c1": None, "c2": None})
+        return out
+    checks = {}
+    for kc in d.kernel_checks:
+        checks.setdefault((kc.N, kc.kernel), {"transform_max_rel_error": kc.transform_error, "L_G_residual": kc.residual,
+                                              "accepted": kc.accepted, **({"note": kc.note} if kc.note else {})})
+    real = {}
+    for N, ks in d.kernels.items():
+        real[str(N)] = {name: _closed_json(c, checks.get((N, name))) for name, c in ks.items()}
+    green = {"mode": d.green.mode, "G_hat": sp.sstr(d.green.G_hat), "latex": sp.latex(d.green.G_hat),
+             "checks": list(d.green.checks),
+             "real_space": {N: {"G": v["G"] or "numeric (mpmath inverse Hankel transform; FFTLog tables for C1)"}
+                            for N, v in real.items()}}
+    if d.values:
+        green["values"] = [[rr, tt, _num(v)] for rr, tt, v in d.values]
+    flow = {"sigma": d.flow.sigma, **flow_text(d.flow), "p_hat": sp.sstr(d.flow.p_hat),
+            "QG_hat": sp.sstr(d.flow.QG_hat), "R_hat": sp.sstr(d.flow.R_hat), "checks": list(d.flow.checks),
+            "kernels": {N: {name: v[name] for name in ("P", "j", "R")} for N, v in real.items()}}
+    c1 = {"holds": d.c1_holds, "samples": [
+        {"params": c.params, "N": c.N, "holds": c.holds, "reason": c.reason, "where": _jsonable(c.where),
+         "source": c.source, "undecided_points": c.undecided, "points": c.checked} for c in d.c1]}
+    c2 = {"holds": d.c2_holds, "distance": conditions.C2_DISTANCE, "smoothing_width": conditions.C2_WIDTH,
+          "samples": [{"params": c.params, "N": c.N, "T": list(c.T), "F": list(c.F), "holds": c.holds,
+                       "slope": c.slope, "predicted_slope": c.predicted, "reason": c.reason, "notes": c.notes}
+                      for c in d.c2]}
+    out.update({"green": green, "flow": flow, "c1": c1, "c2": c2, "notes": d.notes})
+    return out
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k_: _jsonable(v) for k_, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        return float(value)
+    return value
+
+
+def format_text(d: Derivation) -> str:
+    """Human-readable `genphys derive` report: check's lines, then G, p, v, R, C1, C2, verdict."""
+    from .check import format_text as check_text
+
+    lines = [check_text(d.result).rsplit("\n", 1)[0]]
+    if d.unsupported:
+        lines.append(f"green      {d.unsupported}")
+        lines.append(f"verdict    {d.verdict}")
+        return "\n".join(lines)
+    lines.append(f"G~(k,t)    {sp.sstr(d.green.G_hat)}   ({d.green.mode} reading)")
+    for N, ks in d.kernels.items():
+        for name, closed in ks.items():
+            label = f"{name}(r,t) N={N}"
+            if closed is None:
+                lines.append(f"{label:12s} numeric (inverse Hankel transform)")
+                continue
+            found = [kc for kc in d.kernel_checks if kc.N == N and kc.kernel == name]
+            tag = ""
+            if found and found[0].transform_error is not None:
+                tag = f"   [matches the numeric transform to {found[0].transform_error:.1e}]"
+            lines.append(f"{label:12s} {sp.sstr(closed.expr)}{tag}")
+    text = flow_text(d.flow)
+    lines += [f"p          {text['p']}", f"v          {text['v']}", f"R          {text['R']}",
+              f"  checks   " + "; ".join(d.green.checks + d.flow.checks)]
+    for rr, tt, v in d.values:
+        lines.append(f"G({rr:g}, {tt:g}) = {_num(v)}")
+    lines.append(f"C1         {d.c1_holds}")
+    for c in d.c1:
+        lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: "
+                     f"{c.reason}" + (f" at {json_params(_jsonable(c.where))}" if c.where else ""))
+    lines.append(f"C2         {d.c2_holds}   (overlap of sources at distance {conditions.C2_DISTANCE:g}, "
+                 f"smoothing {conditions.C2_WIDTH:g})")
+    for c in d.c2:
+        lines.append(f"  N={c.N} {json_params(c.params)} {'holds' if c.holds else 'fails'}: {c.reason}"
+                     + "".join(f"; {n}" for n in c.notes))
+    for note in d.notes:
+        lines.append(f"  note     {note}")
+    lines.append(f"verdict    {d.verdict}")
+    return "\n".join(lines)
+
+
+def json_params(params: dict) -> str:
+    return json.dumps(params) if params else ""

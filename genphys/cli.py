@@ -44,6 +44,18 @@ def _build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
                      help=f"seconds per symbolic step before falling back to numerics (default {DEFAULT_BUDGET_S:g})")
     chk.add_argument("--json", action="store_true", help="print one JSON object")
+    der = sub.add_parser("derive", help="Green's function, density flow (p, v, R), C1, C2 and the verdict")
+    der.add_argument("pde", help='the PDE, e.g. "phi_t - lap(phi)"')
+    der.add_argument("--dim", type=int, default=None, help="space dimension N (default: 1, 2 and 3)")
+    der.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
+                     help="positive | nonnegative | negative | nonpositive | nonzero | real (default real)")
+    der.add_argument("--mode", choices=("evolution", "boundary"), default=None,
+                     help="how t is read (default: boundary iff the principal part is elliptic)")
+    der.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
+                     help=f"seconds per symbolic step (default {DEFAULT_BUDGET_S:g})")
+    der.add_argument("--eval", action="append", default=[], metavar="R,T", dest="points",
+                     help="add G(r, t) at this point (repeatable; needs --dim)")
+    der.add_argument("--json", action="store_true", help="print one JSON object")
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
@@ -68,6 +80,35 @@ def _run_check(args) -> int:
     return 0
 
 
+def _points(pairs: list[str]) -> list[tuple[float, float]]:
+    out = []
+    for pair in pairs:
+        try:
+            rr, tt = (float(x) for x in pair.split(","))
+        except ValueError:
+            raise PDEInputError(f"--eval {pair!r}: write R,T with two numbers, e.g. --eval 0.5,1") from None
+        if not (rr >= 0 and tt > 0) or rr == float("inf") or tt == float("inf"):
+            raise PDEInputError(f"--eval {pair!r}: need 0 <= R < inf and 0 < T < inf")
+        out.append((rr, tt))
+    return out
+
+
+def _run_derive(args) -> int:
+    from derivations.derive import derive, format_text as derive_text, to_json as derive_json
+
+    pde = parse(args.pde, _params(args.param), dim=args.dim)
+    if args.budget is not None and args.budget <= 0:
+        raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
+    if args.dim is not None and args.dim < 1:
+        raise PDEInputError(f"--dim {args.dim}: the dimension must be a positive integer")
+    result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
+    print(json.dumps(derive_json(result), indent=2) if args.json else derive_text(result))
+    if result.unsupported:
+        print(f"error: {result.unsupported}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _run_catalog(args) -> int:
     from derivations.catalog import CATALOG, compare
     from report.catalog_table import comparison_json, format_table
@@ -89,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     want_json = "--json" in argv
     try:
         args = _build_parser().parse_args(argv)
-        return _run_check(args) if args.command == "check" else _run_catalog(args)
+        run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog}[args.command]
+        return run(args)
     except GenphysError as exc:
         message = " ".join(str(exc).split())
         print(f"error: {message}", file=sys.stderr)

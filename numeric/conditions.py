@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 import scipy.special
+from scipy.integrate import simpson
 
 from . import hankel
 
@@ -32,6 +33,8 @@ C2_DISTANCE, C2_WIDTH = 1.0, 0.25
 def kernel_scale(p_hat_abs, t: float) -> float:
     """ℓ(t) = 1/k where |p̃(k, t)| first falls to |p̃(0, t)|/e (k scanned from 1e-8, factor 1.05)."""
     ref = p_hat_abs(1e-12, t)
+    if not ref > 0:
+        return 1.0
     kk = 1e-8
     while kk < 1e12:
         if p_hat_abs(kk, t) <= ref / math.e:
@@ -54,6 +57,7 @@ class C1Sample:
     checked: int = 0
 
 
+@np.errstate(under="ignore")  # far tails underflow on purpose; the decisions use signs and tolerances
 def c1_scan(params: dict, N: int, evaluate, p_hat_abs, source: str) -> C1Sample:
     """Scan P (real, ≥ 0, not vanishing on an open set), and finiteness of v = r j / P and R / P.
 
@@ -66,10 +70,10 @@ def c1_scan(params: dict, N: int, evaluate, p_hat_abs, source: str) -> C1Sample:
     for t in T_GRID:
         radii = kernel_scale(p_hat_abs, t) * 10.0 ** np.asarray(R_EXPONENTS)
         P, v, Rp, errP = evaluate(radii, t)
-        tol = 10 * errP
         peak = float(np.max(np.abs(P)))
         for i, rr in enumerate(radii):
             value = P[i]
+            tol = 10 * errP[i]
             checked += 1
             if abs(value) <= tol and tol > 0:
                 undecided += 1
@@ -119,11 +123,12 @@ def evaluator(P, j, R):
     (identically zero). Closed forms are evaluated at 30 digits and the ratios formed before any
     rounding to doubles, so far tails (e^{−10^6}) keep their sign and finite ratios.
     """
+    @np.errstate(under="ignore")
     def evaluate(radii, t):
         n = len(radii)
         values, errors = {}, {}
         for name, kernel in (("P", P), ("j", j), ("R", R)):
-            errors[name] = 0.0
+            errors[name] = np.zeros(n)
             if kernel is None:
                 values[name] = [0] * n
             elif kernel[0] == "closed":
@@ -139,8 +144,8 @@ def evaluator(P, j, R):
                 out_P.append(complex(_keep_sign(mpmath.re(p_i)), _keep_sign(mpmath.im(p_i))))
                 for name, num, out in (("j", values["j"][i] * rr, out_v), ("R", values["R"][i], out_R)):
                     # a ratio is decidable only where P stands above the numerator's table error
-                    decidable = p_i != 0 and abs(p_i) > 10 * max(errors[name] * rr if name == "j" else errors[name],
-                                                               errors["P"])
+                    decidable = p_i != 0 and abs(p_i) > 10 * max(errors[name][i] * (rr if name == "j" else 1),
+                                                               errors["P"][i])
                     out.append(abs(complex(num / p_i)) if decidable else float("nan"))
         return np.array(out_P), np.array(out_v), np.array(out_R), errors["P"]
     return evaluate
@@ -148,9 +153,10 @@ def evaluator(P, j, R):
 
 def table_kernel(f_np, N: int, factor: float = 1.0):
     """(r_array, t) -> (values, error) from an FFTLog profile of f̃(k, t) in N dimensions."""
+    @np.errstate(under="ignore")
     def evaluate(radii, t):
         prof = hankel.profile(lambda kk: f_np(kk, t), N)
-        return factor * np.asarray(prof.at(radii), dtype=complex), abs(factor) * prof.error
+        return factor * np.asarray(prof.at(radii), dtype=complex), abs(factor) * prof.error_at(radii)
     return evaluate
 
 
@@ -182,11 +188,9 @@ def overlap(p_hat_np, N: int, T: float, d: float = C2_DISTANCE, w: float = C2_WI
     kk = np.concatenate([np.geomspace(1e-9, 1e-2, 3000)[:-1], np.linspace(1e-2, k_max, 400_001)])
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         weight = np.abs(np.asarray(p_hat_np(kk, T), dtype=complex)) ** 2 * np.exp(-(w * kk) ** 2) * kk ** (N - 1)
-    weight = np.nan_to_num(weight, nan=0.0, posinf=np.finfo(float).max)
-    weight = weight / weight.max()
-    from scipy.integrate import simpson
-
-    return float(simpson(weight * _omega_N(kk * d, N), x=kk) / simpson(weight, x=kk))
+        weight = np.nan_to_num(weight, nan=0.0, posinf=np.finfo(float).max)
+        weight = weight / weight.max()
+        return float(simpson(weight * _omega_N(kk * d, N), x=kk) / simpson(weight, x=kk))
 
 
 def c2_overlap(params: dict, N: int, p_hat_np, alpha: float | None, criterion_holds: bool) -> C2Sample:

@@ -6,46 +6,62 @@ import sympy as sp
 
 from derivations.catalog import Comparison
 
+FLOW_ITEMS = ("G", "p", "v", "R", "C1", "C2")
+
 
 def comparison_json(c: Comparison) -> dict:
-    """One catalog entry: per compared item, ours, the paper's, agree, reason."""
+    """One catalog entry: per compared item, ours, the paper's, agree (true/false/null), reason."""
     result = c.result
+    items = {
+        "omega": {"ours": [sp.sstr(b.omega) for b in result.branches or ()],
+                  "agree": c.omega_agree, "reason": c.reason("omega")},
+        "criterion": {"ours": result.criterion.holds, "paper": c.entry.paper_criterion,
+                      "condition": None if result.criterion.condition is None
+                      else sp.sstr(result.criterion.condition),
+                      "agree": c.criterion_agree, "reason": c.reason("criterion"),
+                      "other_reading": c.other_reading},
+    }
+    for item, comp in c.flow.items():
+        items[item] = {"ours": comp.ours, "paper": comp.paper, "agree": comp.agree, "reason": c.reason(item)}
     return {
         "name": c.entry.name,
         "title": c.entry.title,
         "pde": result.pde.canonical,
         "parameters": {p.name: p.assumption for p in result.pde.parameters},
         "mode": result.mode,
-        "items": {
-            "omega": {"ours": [sp.sstr(b.omega) for b in result.branches or ()],
-                      "agree": c.omega_agree, "reason": c.reason("omega")},
-            "criterion": {"ours": result.criterion.holds, "paper": c.entry.paper_criterion,
-                          "condition": None if result.criterion.condition is None
-                          else sp.sstr(result.criterion.condition),
-                          "agree": c.criterion_agree, "reason": c.reason("criterion"),
-                          "other_reading": c.other_reading},
-        },
+        "items": items,
+        "verdict": None if c.derivation is None else c.derivation.verdict,
         "numeric_check_agrees": result.criterion.agree,
     }
 
 
+def _mark(ok) -> str:
+    return "-" if ok is None else "yes" if ok else "NO"
+
+
 def format_table(comparisons: list[Comparison]) -> str:
-    """Plain-text table: derived omega, agree?, our verdict, the paper's, and reasons below."""
-    header = ("name", "PDE", "derived omega", "omega ok", "ours", "paper", "verdict ok")
+    """Plain-text table: derived omega and flow items, agree? per item, and the reasons below."""
+    header = ("name", "PDE", "derived omega", "omega", "criterion", *FLOW_ITEMS, "verdict")
     rows = []
     for c in comparisons:
         omegas = "; ".join(sp.sstr(b.omega) for b in c.result.branches or ()) or "(numeric)"
-        rows.append((c.entry.name, c.result.pde.canonical, omegas, "yes" if c.omega_agree else "NO",
-                     c.result.criterion.holds, c.entry.paper_criterion, "yes" if c.criterion_agree else "NO"))
-    widths = [min(max(len(r[i]) for r in [header, *rows]), 48) for i in range(len(header))]
+        flow = [_mark(c.flow[item].agree) if item in c.flow else "-" for item in FLOW_ITEMS]
+        verdict = "" if c.derivation is None else c.derivation.verdict.split(":")[0]
+        rows.append((c.entry.name, c.result.pde.canonical, omegas, _mark(c.omega_agree),
+                     f"{c.result.criterion.holds} ({_mark(c.criterion_agree)})", *flow, verdict))
+    widths = [min(max(len(r[i]) for r in [header, *rows]), 40) for i in range(len(header))]
     clip = lambda text, w: text if len(text) <= w else text[: w - 1] + "…"
-    lines = ["  ".join(clip(h, w).ljust(w) for h, w in zip(header, widths))]
+    lines = ["agree with the paper? (yes / NO / - not comparable)", ""]
+    lines.append("  ".join(clip(h, w).ljust(w) for h, w in zip(header, widths)))
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:
         lines.append("  ".join(clip(x, w).ljust(w) for x, w in zip(r, widths)))
     lines.append("")
     for c in comparisons:
-        for item, ok in (("omega", c.omega_agree), ("criterion", c.criterion_agree)):
-            if not ok:
+        for item in ("omega", "criterion", *FLOW_ITEMS):
+            ok = {"omega": c.omega_agree, "criterion": c.criterion_agree}.get(item)
+            if item in c.flow:
+                ok = c.flow[item].agree
+            if ok is False or (item in c.entry.errata and item in c.flow and ok is None):
                 lines.append(f"* {c.entry.name} / {item}: {c.reason(item)}")
     return "\n".join(lines)
