@@ -67,6 +67,21 @@ def point(f, N: int, r, breakpoints=(), dps: int = 20):
         return const * mpmath.quad(integrand, sorted(cuts))
 
 
+def smeared(f, N: int, width, dps: int = 25):
+    """∫ F_N[f̃](x) e^{−|x|²/(2w²)} d^N x = (2π)^(−N) ∫ f̃(k) (2πw²)^(N/2) e^{−w²k²/2} d^N k.
+
+    The weak (test-function) form of the transform: it exists for kernels whose f̃ does not decay
+    (waves, whose G has fronts and δ-shells) and so checks their closed forms where `point` cannot.
+    """
+    with mpmath.workdps(dps):
+        w = mpmath.mpf(width)
+        half = mpmath.mpf(N) / 2
+        sphere = 2 * mpmath.pi ** half / mpmath.gamma(half)
+        gauss = lambda kk: (2 * mpmath.pi * w**2) ** half * mpmath.exp(-(w * kk) ** 2 / 2)
+        cuts = [0] + [j / w for j in range(1, 13)] + [mpmath.inf]
+        return sphere / (2 * mpmath.pi) ** N * mpmath.quad(lambda kk: f(kk) * gauss(kk) * kk ** (N - 1), cuts)
+
+
 @dataclass(frozen=True)
 class Profile:
     """F_N[f̃] on log-spaced radii, with a local error estimate per radius (see `profile`)."""
