@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .green import r, t
-from .pde import k
+from .pde import k, s
 
 _tau = sp.Symbol("tau", positive=True)
 
@@ -194,7 +194,6 @@ def local_terms(expr: sp.Expr) -> list | None:
     polynomial = sp.expand(expr).subs(k**2, -q)
     if polynomial.has(k):
         return None
-    from .pde import s
     try:
         poly = sp.Poly(polynomial, s, q)
     except sp.PolynomialError:

@@ -24,7 +24,7 @@ from .errors import (
     UnsafeInputError,
     VariableCoefficientError,
 )
-from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, k, s, validate_parameter_name
+from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, k, s
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60

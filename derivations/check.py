@@ -18,7 +18,7 @@ import sympy as sp
 
 from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.criterion import SymbolicCriterion, decide
-from analytic.dispersion import MODES, Branch, branches, default_mode
+from analytic.dispersion import MODES, branches, default_mode
 from analytic.errors import BudgetExceeded, PDEInputError
 from analytic.pde import LinearPDE
 from numeric.dispersion_scan import SampleScan, scan
@@ -215,8 +215,13 @@ def to_json(result: CheckResult) -> dict:
 
 
 def _jsonable(value):
+    """Plain JSON values: dicts and lists recursed, NumPy scalars as floats, NaN as null."""
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
+        value = value.item()
     if isinstance(value, float) and value != value:
         return None
     return value

@@ -29,7 +29,7 @@ from analytic.pde import LinearPDE, k
 from numeric import conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples
 from numeric.lambdified import mp_function, np_function
-from .check import CheckResult, _predict, check
+from .check import CheckResult, _jsonable, _predict, check
 
 DEFAULT_DIMS = (1, 2, 3)
 MAX_SAMPLES = 4
@@ -101,6 +101,9 @@ class Derivation:
 
     def kernel(self, N) -> RealSpaceKernels | None:
         return self.kernels.get(N)
+
+    def __repr__(self) -> str:
+        return f"Derivation({self.pde.canonical!r}, dims={self.dims}, verdict={self.verdict!r})"
 
 
 def _tally(values: list) -> str | None:
@@ -436,16 +439,6 @@ def to_json(d: Derivation) -> dict:
     return out
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k_: _jsonable(v) for k_, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer)):
-        return float(value)
-    return value
-
-
 def format_text(d: Derivation) -> str:
     """Human-readable `genphys derive` report: check's lines, then G, p, v, R, C1, C2, verdict."""
     from .check import format_text as check_text
@@ -470,7 +463,7 @@ def format_text(d: Derivation) -> str:
             lines.append(f"{label:12s} {sp.sstr(closed.expr)}{tag}")
     text = flow_text(d.flow)
     lines += [f"p          {text['p']}", f"v          {text['v']}", f"R          {text['R']}",
-              f"  checks   " + "; ".join(d.green.checks + d.flow.checks)]
+              "  checks   " + "; ".join(d.green.checks + d.flow.checks)]
     for rr, tt, v in d.values:
         lines.append(f"G({rr:g}, {tt:g}) = {_num(v)}")
     lines.append(f"C1         {d.c1_holds}")

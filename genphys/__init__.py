@@ -3,6 +3,7 @@
 Public API (ARCHITECTURE.md, Contracts):
     pde = genphys.parse("phi_t - lap(phi)", params={"eps": "positive"})
     result = genphys.check(pde)            # dispersion branches + Eq. 16 with evidence
+    d = genphys.derive(pde, dim=2)         # + Green's function, density flow (p, v, R), C1, C2
 """
 
 from analytic.errors import (
@@ -19,9 +20,10 @@ from analytic.grammar import parse
 from analytic.pde import LinearPDE, Parameter
 from derivations.catalog import CATALOG, entry
 from derivations.check import CheckResult, check
+from derivations.derive import Derivation, derive
 
 __all__ = [
-    "parse", "check", "LinearPDE", "Parameter", "CheckResult", "CATALOG", "entry",
+    "parse", "check", "derive", "Derivation", "LinearPDE", "Parameter", "CheckResult", "CATALOG", "entry",
     "GenphysError", "PDEInputError", "PDESyntaxError", "NonlinearTermError", "VariableCoefficientError",
     "UnsafeInputError", "NotSupportedError", "BudgetExceeded",
 ]
