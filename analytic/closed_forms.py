@@ -130,12 +130,12 @@ def _monotone(amplitude, decay, kind, data, N):
             return None
         rho2 = (b * t) ** 2 + r**2
         if not amplitude.has(k):
-            expr = amplitude * decay * sp.gamma((N + 1) / 2) / sp.pi ** ((N + 1) / 2) * b * t * rho2 ** (-(N + 1) / 2)
+            expr = amplitude * decay * sp.gamma((N + 1) / 2, evaluate=False) / sp.pi ** ((N + 1) / 2) * b * t * rho2 ** (-(N + 1) / 2)
             return ClosedForm(expr, "Poisson kernel")
         C = sp.simplify(amplitude * k)
         if C.has(k) or N == 1:
             return None
-        expr = C * decay * sp.gamma((N - 1) / 2) / (2 * sp.pi ** ((N + 1) / 2)) * rho2 ** (-(N - 1) / 2)
+        expr = C * decay * sp.gamma((N - 1) / 2, evaluate=False) / (2 * sp.pi ** ((N + 1) / 2)) * rho2 ** (-(N - 1) / 2)
         return ClosedForm(expr, "Newton potential in N+1 dimensions")
     if kind == "yukawa":
         b, mu, sqrt_gamma = data

@@ -1,0 +1,72 @@
+"""`field`: the empirical p, v, R of data under a derived PDE (the facade's genphys.field).
+
+Turns a Derivation's real-space kernels for the data's dimension into log-domain kernels: closed
+forms (checked by derive) are compiled, the rest become FFTLog tables of their Fourier kernels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from analytic.closed_forms import real_space
+from analytic.errors import NotSupportedError, ParameterError
+from analytic.green import t
+from analytic.pde import k
+from numeric.fields import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
+from numeric.lambdified import np_function
+from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
+from .derive import Derivation, _verify_closed_forms
+
+
+def _parameter_values(d: Derivation, params: dict | None) -> dict:
+    params = dict(params or {})
+    names = {p.name for p in d.pde.parameters}
+    missing, unknown = names - set(params), set(params) - names
+    if missing or unknown:
+        raise ParameterError(f"field needs a value for every parameter of {d.pde.canonical!r}: "
+                             f"missing {sorted(missing)}, unknown {sorted(unknown)}; pass params={{'name': value}}")
+    out = {}
+    for p in d.pde.parameters:
+        value = float(params[p.name])
+        if not math.isfinite(value):
+            raise ParameterError(f"parameter {p.name} = {value!r} is not a finite number")
+        checks = {"positive": value > 0, "nonnegative": value >= 0, "negative": value < 0,
+                  "nonpositive": value <= 0, "nonzero": value != 0, "real": True}
+        if not checks[p.assumption]:
+            raise ParameterError(f"parameter {p.name} = {value} violates its assumption ({p.assumption})")
+        out[p.symbol] = sp.Rational(str(value))
+    return out
+
+
+def kernels(d: Derivation, N: int, values: dict) -> dict:
+    """Log-domain kernels P, j, R in dimension N (closed where derive found and checked one)."""
+    if d.unsupported:
+        raise NotSupportedError(d.unsupported)
+    if N not in d.kernels:
+        d.kernels[N] = real_space(d.green, d.flow, N)
+        _verify_closed_forms(d, N)
+    ks = d.kernels[N]
+    fourier = {"P": (d.flow.p_hat, N, 1.0), "j": (d.flow.QG_hat, N + 2, -2 * math.pi * d.flow.sigma),
+               "R": (d.flow.R_hat, N, 1.0)}
+    out = {}
+    for name, closed in (("P", ks.P), ("j", ks.j), ("R", ks.R)):
+        f_hat, dim, factor = fourier[name]
+        if f_hat == 0 or (closed is not None and closed.expr == 0):
+            out[name] = ZeroKernel()
+        elif closed is not None:
+            out[name] = ClosedKernel(sp.sympify(closed.expr.subs(values)))  # safe: internal expression
+        else:
+            if f_hat.subs(values).has(sp.I):
+                raise NotSupportedError(f"not supported yet: the {name} kernel is complex (p is not real, C1 fails)")
+            out[name] = TableKernel(np_function(f_hat.subs(values), (k, t)), dim, factor)
+    return out
+
+
+def field(d: Derivation, data, weights=None, params: dict | None = None, device: str = "auto",
+          dtype: str = "float64", tile_pairs: int = DEFAULT_TILE_PAIRS) -> EmpiricalField:
+    """The empirical field of ``data`` (n, N) under ``d``; ``params`` gives every PDE parameter a value."""
+    data = _checked_points("data", data)
+    values = _parameter_values(d, params)
+    return EmpiricalField(kernels(d, data.shape[1], values), data, weights, device, dtype, tile_pairs)

@@ -1,0 +1,204 @@
+"""Empirical density, velocity and rate fields of weighted data under a PDE's radial kernels.
+
+For data y_1..y_n with weights w_i and queries x_1..x_M (ARCHITECTURE.md, Numerics):
+    p(x, t) = Σ w_i P(|x − y_i|, t),   J = Σ w_i (x − y_i) j(|x − y_i|, t),   R = Σ w_i R(|x − y_i|, t),
+    v = J / p,  rate = R / p.
+Everything is accumulated in the log domain with a per-query running maximum over data tiles:
+with c_i = sign(P_i) w_i e^{log|P_i| − m}, p = e^m Σ c_i, v = Σ c_i (j/P)_i (x − y_i) / Σ c_i, and the
+(x − y_i) sum is x Σ c_i g_i − (c ∘ g) @ Y, a matrix product. Shifted logits are cut at −700
+(float64) / −80 (float32) before exp: below that a term is exactly 0, never a slow subnormal.
+Memory is O((M + n) N + tile): no M × n × N array is ever formed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from analytic.errors import NotSupportedError, PDEInputError
+from .logdomain import LogKernel
+
+DEFAULT_TILE_PAIRS = 1 << 20
+_CUT = {"float64": -700.0, "float32": -80.0}
+
+
+def array_module(device: str):
+    """NumPy for "cpu"; CuPy for "gpu" (error when absent); "auto" picks CuPy only if a GPU works."""
+    if device not in ("auto", "cpu", "gpu"):
+        raise PDEInputError(f"device={device!r} is not known; use auto, cpu or gpu")
+    if device == "cpu":
+        return np
+    try:
+        import cupy
+
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return cupy
+        reason = "no CUDA device is visible"
+    except Exception as exc:  # ImportError, or a CUDA runtime error on machines without a driver
+        reason = f"CuPy is not usable here ({type(exc).__name__})"
+    if device == "gpu":
+        raise PDEInputError(f"device='gpu' was requested but {reason}; install the 'gpu' extra on a machine "
+                            "with an NVIDIA GPU, or use device='cpu'")
+    return np
+
+
+def _checked_points(name: str, value, N: int | None = None) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 1 and N is not None and arr.shape[0] == N:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise PDEInputError(f"{name} must be a 2-D array of shape (count, N); got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise PDEInputError(f"{name} is empty; pass at least one point")
+    if N is not None and arr.shape[1] != N:
+        raise PDEInputError(f"{name} has {arr.shape[1]} columns but the data live in N = {N} dimensions")
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise PDEInputError(f"{name} has a NaN or infinite entry at row {bad[0]}, column {bad[1]}; "
+                            "remove or impute it")
+    return arr
+
+
+def _checked_time(t) -> float:
+    try:
+        t = float(t)
+    except (TypeError, ValueError):
+        raise PDEInputError(f"t must be a positive number; got {t!r}") from None
+    if not (t > 0 and math.isfinite(t)):
+        raise PDEInputError(f"t must be positive and finite (the fields are singular at t = 0); got {t}")
+    return t
+
+
+class EmpiricalField:
+    """p, v, R/p and log p of weighted data; kernels P, j, R are `LogKernel`s for dimension N."""
+
+    def __init__(self, kernels: dict, data, weights=None, device: str = "auto", dtype: str = "float64",
+                 tile_pairs: int = DEFAULT_TILE_PAIRS):
+        if dtype not in _CUT:
+            raise PDEInputError(f"dtype={dtype!r} is not supported; use float64 (default) or float32")
+        data = _checked_points("data", data)
+        n, N = data.shape
+        if weights is None:
+            weights = np.full(n, 1.0 / n)
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (n,):
+            raise PDEInputError(f"weights must have shape ({n},) to match data; got {weights.shape}")
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+            raise PDEInputError("weights must be finite, non-negative and not all zero")
+        if not all(isinstance(kernels.get(name), LogKernel) for name in ("P", "j", "R")):
+            raise ValueError("internal: kernels must map P, j, R to LogKernel objects")
+        self.xp = array_module(device)
+        self.dtype, self.N, self.n = dtype, N, n
+        self.kernels = kernels
+        self.tile_pairs = int(tile_pairs)
+        xp = self.xp
+        self._Y = xp.asarray(data, dtype=dtype)
+        self._Y2 = (self._Y * self._Y).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            self._logw = xp.asarray(np.log(weights / weights.sum()), dtype=dtype)
+
+    # -------------------------------------------------------------------------------
+    def _sums(self, x, t: float, flux: bool, rate: bool):
+        """Per-query m, S = Σ c_i, J = Σ c_i g_i (x − y_i), Rs = Σ c_i h_i (all relative to e^m)."""
+        xp = self.xp
+        X = xp.asarray(x, dtype=self.dtype)
+        M = X.shape[0]
+        X2 = (X * X).sum(axis=1)
+        cut = _CUT[self.dtype]
+        rows = max(1, min(M, self.tile_pairs // max(1, min(self.n, 4096))))
+        cols = max(1, min(self.n, self.tile_pairs // rows))
+        m_all = xp.full(M, -xp.inf, dtype=self.dtype)
+        S_all = xp.zeros(M, dtype=self.dtype)
+        J_all = xp.zeros((M, self.N), dtype=self.dtype) if flux else None
+        R_all = xp.zeros(M, dtype=self.dtype) if rate else None
+        with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+            for q0 in range(0, M, rows):
+                qs = slice(q0, q0 + rows)
+                Xq, X2q = X[qs], X2[qs]
+                m = xp.full(Xq.shape[0], -xp.inf, dtype=self.dtype)
+                S = xp.zeros(Xq.shape[0], dtype=self.dtype)
+                J = xp.zeros(Xq.shape, dtype=self.dtype) if flux else None
+                Rs = xp.zeros(Xq.shape[0], dtype=self.dtype) if rate else None
+                for d0 in range(0, self.n, cols):
+                    ds = slice(d0, d0 + cols)
+                    Y = self._Y[ds]
+                    r2 = xp.maximum(X2q[:, None] + self._Y2[None, ds] - 2 * Xq @ Y.T, 0)
+                    rr = xp.sqrt(r2)
+                    LP, SP = self.kernels["P"].log_abs_sign(rr, r2, t, xp)
+                    logits = LP + self._logw[None, ds]
+                    m_new = xp.maximum(m, logits.max(axis=1))
+                    m_safe = xp.where(xp.isfinite(m_new), m_new, 0)
+                    scale = xp.where(xp.isfinite(m), xp.exp(m - m_safe), 0)
+                    shifted = logits - m_safe[:, None]
+                    c = xp.where(shifted > cut, SP * xp.exp(xp.maximum(shifted, cut)), 0)
+                    S = S * scale + c.sum(axis=1)
+                    if flux:
+                        Lj, Sj = self.kernels["j"].log_abs_sign(rr, r2, t, xp)
+                        cg = xp.where(c != 0, c * Sj * SP * xp.exp(Lj - LP), 0)
+                        J = J * scale[:, None] + Xq * cg.sum(axis=1)[:, None] - cg @ Y
+                    if rate:
+                        LR, SR = self.kernels["R"].log_abs_sign(rr, r2, t, xp)
+                        ch = xp.where(c != 0, c * SR * SP * xp.exp(LR - LP), 0)
+                        Rs = Rs * scale + ch.sum(axis=1)
+                    m = m_new
+                m_all[qs], S_all[qs] = m, S
+                if flux:
+                    J_all[qs] = J
+                if rate:
+                    R_all[qs] = Rs
+        return m_all, S_all, J_all, R_all
+
+    def _prepare(self, x, t):
+        return _checked_points("x", x, self.N), _checked_time(t)
+
+    def _to_numpy(self, a):
+        return a.get() if hasattr(a, "get") else np.asarray(a)
+
+    def log_density(self, x, t) -> np.ndarray:
+        """log p(x, t); −inf where p = 0, NaN-free: a negative p (C1 fails) raises instead."""
+        x, t = self._prepare(x, t)
+        m, S, _, _ = self._sums(x, t, False, False)
+        m, S = self._to_numpy(m), self._to_numpy(S)
+        if np.any(S < 0):
+            raise NotSupportedError("p(x, t) < 0 at some queries: the kernel is not a density (C1 fails), "
+                                    "so log p does not exist; use density() to see the signed values")
+        with np.errstate(divide="ignore"):
+            return np.where(S > 0, m + np.log(np.where(S > 0, S, 1)), -np.inf)
+
+    def density(self, x, t) -> np.ndarray:
+        """p(x, t) (may underflow to 0 in high dimensions: prefer log_density there)."""
+        x, t = self._prepare(x, t)
+        m, S, _, _ = self._sums(x, t, False, False)
+        m, S = self._to_numpy(m), self._to_numpy(S)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            return np.where(S != 0, S * np.exp(np.where(np.isfinite(m), m, 0)), 0.0)
+
+    def velocity(self, x, t) -> np.ndarray:
+        """v(x, t) = J / p, shape (M, N); NaN only where p = 0 exactly (far outside every kernel)."""
+        x, t = self._prepare(x, t)
+        _, S, J, _ = self._sums(x, t, True, False)
+        S, J = self._to_numpy(S), self._to_numpy(J)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return J / S[:, None]
+
+    def rate(self, x, t) -> np.ndarray:
+        """R(x, t) / p(x, t), the birth/death rate per unit density (0 when L(0, 0) = 0)."""
+        x, t = self._prepare(x, t)
+        _, S, _, Rs = self._sums(x, t, False, True)
+        S, Rs = self._to_numpy(S), self._to_numpy(Rs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return Rs / S
+
+
+def grid(bounds, shape):
+    """A regular grid for matplotlib: (points (M, N), axes) with axes ready for contour/quiver.
+
+    ``bounds``: [(lo, hi)] per dimension (1-3); ``shape``: points per dimension. Reshape a field
+    of the points with ``values.reshape(shape)`` (ij indexing; transpose for matplotlib's xy).
+    """
+    if not 1 <= len(bounds) <= 3 or len(bounds) != len(shape):
+        raise PDEInputError("grid needs 1 to 3 (lo, hi) bounds and as many point counts")
+    axes = [np.linspace(lo, hi, n) for (lo, hi), n in zip(bounds, shape)]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    return np.stack([g.ravel() for g in mesh], axis=1), axes

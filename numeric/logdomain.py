@@ -1,0 +1,208 @@
+"""Radial kernels in the log domain: (log|f|, sign f) for closed forms f(r, t), and for FFTLog tables.
+
+A closed form is compiled once into array code that never forms |f| itself: products add logs,
+sums are signed log-sum-exps, K_ν goes through `log_kv`, and every factor free of r is
+evaluated per call in mpmath (so (4πt)^(−N/2) or Γ((N+1)/2) at N = 3072 stay finite). Only
+internal symbols r and t appear; parameter values and N are substituted before compiling.
+The same code runs on NumPy or CuPy (``xp``); K_ν on CuPy needs ν ≥ 40 (Debye) or is refused.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+from scipy.interpolate import CubicSpline
+
+from analytic.errors import NotSupportedError
+from analytic.green import r, t
+from . import hankel
+from .special import DEBYE_MIN_ORDER, log_kv, log_kv_debye
+
+
+class LogKernel:
+    """A radial kernel f(r, t): ``log_abs_sign(rr, r2, tt, xp)`` → (log|f|, sign f) arrays."""
+
+    def log_abs_sign(self, rr, r2, tt: float, xp):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ZeroKernel(LogKernel):
+    def log_abs_sign(self, rr, r2, tt, xp):
+        return xp.full(rr.shape, -xp.inf, dtype=rr.dtype), xp.zeros(rr.shape, dtype=rr.dtype)
+
+
+class ClosedKernel(LogKernel):
+    """A closed form compiled to log-domain array code (see the module docstring)."""
+
+    def __init__(self, expr: sp.Expr):
+        extra = expr.free_symbols - {r, t}
+        if extra:
+            raise ValueError(f"internal: kernel has free symbols {sorted(map(str, extra))}")
+        if expr.has(sp.I):
+            raise NotSupportedError("not supported yet: complex kernels (p is not real, so C1 fails)")
+        if expr.has(sp.Heaviside, sp.DiracDelta):
+            raise NotSupportedError("not supported yet: fields of kernels with wave fronts (Heaviside/δ); "
+                                    "such PDEs fail C1 anyway")
+        self.expr = expr
+        self._log = _compile_log(expr)
+
+    def log_abs_sign(self, rr, r2, tt, xp):
+        L, S = self._log({"r": rr, "r2": r2, "t": float(tt), "xp": xp})
+        if not hasattr(L, "shape") or L.shape != rr.shape:
+            L, S = L + 0 * rr, S + 0 * rr
+        return L, S
+
+
+def _const(expr: sp.Expr):
+    """(log|c|, sign c) of an expression in t only, at 30 digits (per call)."""
+    fn = sp.lambdify(t, expr, modules="mpmath") if expr.has(t) else None
+    value = None if fn else mpmath.mpmathify(sp.N(expr, 30))
+
+    def evaluate(env):
+        with mpmath.workdps(30):
+            v = fn(mpmath.mpf(env["t"])) if fn else value
+            if mpmath.im(v) != 0:
+                raise NotSupportedError("not supported yet: complex kernels (p is not real, so C1 fails)")
+            v = mpmath.re(v)
+            return (float(mpmath.log(abs(v))) if v != 0 else -math.inf), float(mpmath.sign(v))
+    return evaluate
+
+
+def _compile_value(expr: sp.Expr):
+    """Direct (not logged) array evaluation, for arguments of exp/log/Bessel functions."""
+    if not expr.has(r):
+        c = _const(expr)
+        return lambda env: (lambda ls: ls[1] * math.exp(ls[0]) if ls[0] > -math.inf else 0.0)(c(env))
+    if expr == r:
+        return lambda env: env["r"]
+    if isinstance(expr, sp.Add):
+        parts = [_compile_value(a) for a in expr.args]
+        return lambda env: sum(p(env) for p in parts)
+    if isinstance(expr, sp.Mul):
+        parts = [_compile_value(a) for a in expr.args]
+
+        def product(env):
+            out = 1.0
+            for p in parts:
+                out = out * p(env)
+            return out
+        return product
+    if isinstance(expr, sp.Pow) and expr.exp.is_number:
+        if expr.base == r and expr.exp == 2:
+            return lambda env: env["r2"]
+        base, e = _compile_value(expr.base), float(expr.exp)
+        return lambda env: base(env) ** e
+    logged = _compile_log(expr)
+    return lambda env: (lambda ls: ls[1] * env["xp"].exp(ls[0]))(logged(env))
+
+
+def _compile_log(expr: sp.Expr):
+    """(log|f|, sign f) array code for f(r, t)."""
+    if not expr.has(r):
+        return _const(expr)
+    if expr == r:
+        return lambda env: (env["xp"].log(env["r"]), 1.0)
+    if isinstance(expr, sp.Mul):
+        parts = [_compile_log(a) for a in expr.args]
+
+        def product(env):
+            L, S = 0.0, 1.0
+            for p in parts:
+                l_, s_ = p(env)
+                L, S = L + l_, S * s_
+            return L, S
+        return product
+    if isinstance(expr, sp.Add):
+        parts = [_compile_log(a) for a in expr.args]
+
+        def signed_logsumexp(env):
+            xp = env["xp"]
+            terms = [p(env) for p in parts]
+            m = terms[0][0]
+            for l_, _ in terms[1:]:
+                m = xp.maximum(m, l_)
+            m_safe = xp.where(xp.isfinite(m), m, 0.0)
+            total = 0.0
+            for l_, s_ in terms:
+                total = total + s_ * xp.exp(l_ - m_safe)
+            with np.errstate(divide="ignore"):
+                return m_safe + xp.log(xp.abs(total)), xp.sign(total)
+        return signed_logsumexp
+    if isinstance(expr, sp.Pow) and expr.exp.is_number:
+        if expr.base == r and expr.exp.is_Integer and expr.exp % 2 == 0:
+            e = float(expr.exp) / 2
+            return lambda env: (e * env["xp"].log(env["r2"]), 1.0)
+        base, e = _compile_log(expr.base), float(expr.exp)
+        integer = expr.exp.is_Integer
+
+        def power(env):
+            l_, s_ = base(env)
+            return e * l_, (s_ ** int(e) if integer else s_ * 0 + 1.0)
+        return power
+    if isinstance(expr, sp.exp):
+        arg = _compile_value(expr.args[0])
+        return lambda env: (arg(env), 1.0)
+    if isinstance(expr, sp.besselk):
+        nu = float(expr.args[0])
+        arg = _compile_value(expr.args[1])
+
+        def bessel(env):
+            xp = env["xp"]
+            z = arg(env)
+            if xp is np:
+                return log_kv(nu, z), 1.0
+            if abs(nu) < DEBYE_MIN_ORDER:
+                raise NotSupportedError(f"not supported yet: K_{nu:g} on the GPU (only orders >= "
+                                        f"{DEBYE_MIN_ORDER:g}); use --device cpu")
+            return log_kv_debye(abs(nu), z, xp), 1.0
+        return bessel
+    raise NotSupportedError(f"not supported yet: {type(expr).__name__} in a field kernel ({sp.sstr(expr)[:60]})")
+
+
+class TableKernel(LogKernel):
+    """FFTLog profile of f̃(k, t) (one transform per distinct t, cached), cubic in log r.
+
+    A profile of one sign is interpolated as log|f| (accurate far into the tails); a profile that
+    changes sign (a kernel failing C1) as f itself. The cubic pieces are evaluated with ``xp``,
+    so the same tables serve NumPy and CuPy.
+    """
+
+    def __init__(self, f_np, N: int, factor: float = 1.0, cache_size: int = 64):
+        self.f_np, self.N, self.factor = f_np, N, factor
+        self._cache: dict = {}
+        self._cache_size = cache_size
+
+    def _spline(self, tt: float):
+        if tt not in self._cache:
+            if len(self._cache) >= self._cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            prof = hankel.profile(lambda kk: self.f_np(kk, tt), self.N)
+            values = self.factor * np.real(prof.values)
+            nonzero = values != 0
+            signs = np.unique(np.sign(values[nonzero]))
+            log_r = np.log(prof.r)
+            if len(signs) == 1:
+                last = np.nonzero(nonzero)[0][-1] + 1  # tails that underflowed to 0 stay 0
+                spline = CubicSpline(log_r[:last], np.log(np.abs(values[:last])))
+                self._cache[tt] = ("log", float(signs[0]), spline.x, spline.c)
+            else:
+                spline = CubicSpline(log_r, values)
+                self._cache[tt] = ("value", 1.0, spline.x, spline.c)
+        return self._cache[tt]
+
+    def log_abs_sign(self, rr, r2, tt, xp):
+        kind, sign, knots, coeffs = self._spline(float(tt))
+        x = xp.log(xp.maximum(rr, math.exp(knots[0])))
+        knots_x, c = xp.asarray(knots), xp.asarray(coeffs)
+        idx = xp.clip(xp.searchsorted(knots_x, x) - 1, 0, len(knots) - 2)
+        dx = x - knots_x[idx]
+        value = ((c[0, idx] * dx + c[1, idx]) * dx + c[2, idx]) * dx + c[3, idx]
+        beyond = x > knots_x[-1]
+        if kind == "log":
+            return xp.where(beyond, -xp.inf, value), xp.where(beyond, 0.0, sign)
+        value = xp.where(beyond, 0.0, value)
+        with np.errstate(divide="ignore"):
+            return xp.log(xp.abs(value)), xp.sign(value)
