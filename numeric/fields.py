@@ -19,7 +19,7 @@ import numpy as np
 from analytic.errors import NotSupportedError, PDEInputError
 from .logdomain import LogKernel
 
-DEFAULT_TILE_PAIRS = 1 << 20
+DEFAULT_TILE_PAIRS = 1 << 18
 _CUT = {"float64": -700.0, "float32": -80.0}
 
 
