@@ -92,6 +92,7 @@ class EmpiricalField:
         self.dtype, self.N, self.n = dtype, N, n
         self.kernels = kernels
         self.tile_pairs = int(tile_pairs)
+        self._needs_r = any(kernel.needs_r for kernel in kernels.values())
         xp = self.xp
         self._Y = xp.asarray(data, dtype=dtype)
         self._Y2 = (self._Y * self._Y).sum(axis=1)
@@ -124,14 +125,16 @@ class EmpiricalField:
                     ds = slice(d0, d0 + cols)
                     Y = self._Y[ds]
                     r2 = xp.maximum(X2q[:, None] + self._Y2[None, ds] - 2 * Xq @ Y.T, 0)
-                    rr = xp.sqrt(r2)
+                    rr = xp.sqrt(r2) if self._needs_r else None
                     LP, SP = self.kernels["P"].log_abs_sign(rr, r2, t, xp)
                     logits = LP + self._logw[None, ds]
                     m_new = xp.maximum(m, logits.max(axis=1))
                     m_safe = xp.where(xp.isfinite(m_new), m_new, 0)
                     scale = xp.where(xp.isfinite(m), xp.exp(m - m_safe), 0)
                     shifted = logits - m_safe[:, None]
-                    c = xp.where(shifted > cut, SP * xp.exp(xp.maximum(shifted, cut)), 0)
+                    c = xp.exp(xp.maximum(shifted, cut))
+                    c[shifted <= cut] = 0
+                    c *= SP
                     S = S * scale + c.sum(axis=1)
                     if flux:
                         Lj, Sj = self.kernels["j"].log_abs_sign(rr, r2, t, xp)

@@ -23,7 +23,12 @@ from .special import DEBYE_MIN_ORDER, log_kv, log_kv_debye
 
 
 class LogKernel:
-    """A radial kernel f(r, t): ``log_abs_sign(rr, r2, tt, xp)`` → (log|f|, sign f) arrays."""
+    """A radial kernel f(r, t): ``log_abs_sign(rr, r2, tt, xp)`` → (log|f|, sign f) arrays.
+
+    ``rr`` may be None when no kernel of the field asked for it (``needs_r``): use r2.
+    """
+
+    needs_r = False
 
     def log_abs_sign(self, rr, r2, tt: float, xp):  # pragma: no cover - interface
         raise NotImplementedError
@@ -31,7 +36,7 @@ class LogKernel:
 
 class ZeroKernel(LogKernel):
     def log_abs_sign(self, rr, r2, tt, xp):
-        return xp.full(rr.shape, -xp.inf, dtype=rr.dtype), xp.zeros(rr.shape, dtype=rr.dtype)
+        return xp.full(r2.shape, -xp.inf, dtype=r2.dtype), xp.zeros(r2.shape, dtype=r2.dtype)
 
 
 class ClosedKernel(LogKernel):
@@ -48,12 +53,26 @@ class ClosedKernel(LogKernel):
                                     "such PDEs fail C1 anyway")
         self.expr = expr
         self._log = _compile_log(expr)
+        # odd powers of r need the square root of the tile's r²; even kernels (heat, Poisson) skip it
+        self.needs_r = _bare(expr, r)
 
     def log_abs_sign(self, rr, r2, tt, xp):
+        """log|f| as an array of the tile's shape; the sign may stay a scalar (broadcasts)."""
+        if rr is None and self.needs_r:
+            rr = xp.sqrt(r2)
         L, S = self._log({"r": rr, "r2": r2, "t": float(tt), "xp": xp})
-        if not hasattr(L, "shape") or L.shape != rr.shape:
-            L, S = L + 0 * rr, S + 0 * rr
+        if not hasattr(L, "shape") or L.shape != r2.shape:
+            L = L + xp.zeros_like(r2)
         return L, S
+
+
+def _bare(expr: sp.Expr, symbol: sp.Symbol) -> bool:
+    """True when ``symbol`` occurs other than as the base of an even integer power."""
+    if expr == symbol:
+        return True
+    if isinstance(expr, sp.Pow) and expr.base == symbol and expr.exp.is_Integer and expr.exp % 2 == 0:
+        return False
+    return any(_bare(a, symbol) for a in expr.args)
 
 
 def _const(expr: sp.Expr):
@@ -195,7 +214,7 @@ class TableKernel(LogKernel):
 
     def log_abs_sign(self, rr, r2, tt, xp):
         kind, sign, knots, coeffs = self._spline(float(tt))
-        x = xp.log(xp.maximum(rr, math.exp(knots[0])))
+        x = 0.5 * xp.log(xp.maximum(r2, math.exp(2 * knots[0])))
         knots_x, c = xp.asarray(knots), xp.asarray(coeffs)
         idx = xp.clip(xp.searchsorted(knots_x, x) - 1, 0, len(knots) - 2)
         dx = x - knots_x[idx]
