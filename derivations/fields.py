@@ -12,7 +12,7 @@ import sympy as sp
 
 from analytic.closed_forms import real_space
 from analytic.errors import NotSupportedError, ParameterError
-from analytic.green import t
+from analytic.green import r, t
 from analytic.pde import k
 from numeric.fields import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
 from numeric.lambdified import np_function
@@ -61,6 +61,12 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
             if f_hat.subs(values).has(sp.I):
                 raise NotSupportedError(f"not supported yet: the {name} kernel is complex (p is not real, C1 fails)")
             out[name] = TableKernel(np_function(f_hat.subs(values), (k, t)), dim, factor)
+    plain = ks.P is not None and ks.j is not None and ks.j.expr != 0 and not (ks.P.expr.has(sp.besselk)
+                                                                              or ks.j.expr.has(sp.besselk))
+    if plain:  # simplify is quick on elementary kernels; Bessel ratios stay per pair
+        ratio = sp.simplify((ks.j.expr / ks.P.expr).subs(values))
+        if not ratio.has(r):  # heat: 1/(2t); Poisson: 1/t — v needs no per-pair j at all
+            out["j/P"] = ClosedKernel(ratio)
     return out
 
 

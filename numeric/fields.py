@@ -88,6 +88,7 @@ class EmpiricalField:
             raise PDEInputError("weights must be finite, non-negative and not all zero")
         if not all(isinstance(kernels.get(name), LogKernel) for name in ("P", "j", "R")):
             raise ValueError("internal: kernels must map P, j, R to LogKernel objects")
+        # optional "j/P": a kernel free of r (heat, Poisson), so J = g(t) (x Σc − c @ Y) per tile
         self.xp = array_module(device)
         self.dtype, self.N, self.n = dtype, N, n
         self.kernels = kernels
@@ -113,6 +114,11 @@ class EmpiricalField:
         S_all = xp.zeros(M, dtype=self.dtype)
         J_all = xp.zeros((M, self.N), dtype=self.dtype) if flux else None
         R_all = xp.zeros(M, dtype=self.dtype) if rate else None
+        g = None
+        if flux and "j/P" in self.kernels:
+            one = xp.ones((1, 1), dtype=self.dtype)
+            Lg, Sg = self.kernels["j/P"].log_abs_sign(one, one, t, xp)
+            g = float(Sg * math.exp(float(Lg[0, 0])))
         with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
             for q0 in range(0, M, rows):
                 qs = slice(q0, q0 + rows)
@@ -136,7 +142,9 @@ class EmpiricalField:
                     c[shifted <= cut] = 0
                     c *= SP
                     S = S * scale + c.sum(axis=1)
-                    if flux:
+                    if flux and g is not None:
+                        J = J * scale[:, None] + g * (Xq * c.sum(axis=1)[:, None] - c @ Y)
+                    elif flux:
                         Lj, Sj = self.kernels["j"].log_abs_sign(rr, r2, t, xp)
                         cg = xp.where(c != 0, c * Sj * SP * xp.exp(Lj - LP), 0)
                         J = J * scale[:, None] + Xq * cg.sum(axis=1)[:, None] - cg @ Y
