@@ -164,6 +164,12 @@ def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budg
 MAX_CHECKED_DIM = 8
 
 
+def fourier_kernels(d: Derivation, N: int) -> dict:
+    """Each real-space kernel as (f̃, dim, factor) with kernel = factor · F_dim[f̃] (j via F_(N+2))."""
+    return {"G": (d.green.G_hat, N, 1), "P": (d.flow.p_hat, N, 1),
+            "j": (d.flow.QG_hat, N + 2, -2 * math.pi * d.flow.sigma), "R": (d.flow.R_hat, N, 1)}
+
+
 def _verify_closed_forms(d: Derivation, N: int) -> None:
     """Each closed form against the numeric transform (and G against L G = 0), for N ≤ MAX_CHECKED_DIM.
 
@@ -176,11 +182,10 @@ def _verify_closed_forms(d: Derivation, N: int) -> None:
                        "not re-checked by quadrature")
         return
     values = _values(d.pde, d.samples[0])
-    fourier = {"G": (d.green.G_hat, N, 1), "P": (d.flow.p_hat, N, 1),
-               "j": (d.flow.QG_hat, N + 2, -2 * math.pi * d.flow.sigma)}
+    fourier = fourier_kernels(d, N)
     updated = {}
     for name, closed in kernels.items():
-        if closed is None or name not in fourier or closed.expr == 0:
+        if closed is None or name == "R" or closed.expr == 0:  # R = −σ L(0,0) G: checked through G
             continue
         f_hat, dim, factor = fourier[name]
         f = mp_function(f_hat.subs(values).subs(t, CHECK_T), (k,))
@@ -345,8 +350,7 @@ def _kernel_functions(d: Derivation, N: int, values: dict):
     """The C1 evaluator for dimension N: closed forms where checked ones exist, FFTLog tables otherwise."""
     ks = d.kernels[N]
     out, sources = {}, []
-    fourier = {"P": (d.flow.p_hat, N, 1.0), "j": (d.flow.QG_hat, N + 2, -2 * math.pi * d.flow.sigma),
-               "R": (d.flow.R_hat, N, 1.0)}
+    fourier = fourier_kernels(d, N)
     for name, closed in (("P", ks.P), ("j", ks.j), ("R", ks.R)):
         f_hat, dim, factor = fourier[name]
         if f_hat == 0 or (closed is not None and closed.expr == 0):

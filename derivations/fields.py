@@ -17,7 +17,7 @@ from analytic.pde import k
 from numeric.fields import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
 from numeric.lambdified import np_function
 from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
-from .derive import Derivation, _verify_closed_forms
+from .derive import Derivation, _verify_closed_forms, fourier_kernels
 
 
 def _parameter_values(d: Derivation, params: dict | None) -> dict:
@@ -48,8 +48,7 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
         d.kernels[N] = real_space(d.green, d.flow, N)
         _verify_closed_forms(d, N)
     ks = d.kernels[N]
-    fourier = {"P": (d.flow.p_hat, N, 1.0), "j": (d.flow.QG_hat, N + 2, -2 * math.pi * d.flow.sigma),
-               "R": (d.flow.R_hat, N, 1.0)}
+    fourier = fourier_kernels(d, N)
     out = {}
     for name, closed in (("P", ks.P), ("j", ks.j), ("R", ks.R)):
         f_hat, dim, factor = fourier[name]

@@ -31,31 +31,29 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _add_pde_options(sub: argparse.ArgumentParser, example: str, dim_default: str, budget_help: str) -> None:
+    """The PDE argument and the options `check` and `derive` share."""
+    sub.add_argument("pde", help=f'the PDE, e.g. "{example}"')
+    sub.add_argument("--dim", type=int, default=None, help=f"space dimension N (default: {dim_default})")
+    sub.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
+                     help="positive | nonnegative | negative | nonpositive | nonzero | real (default real)")
+    sub.add_argument("--mode", choices=("evolution", "boundary"), default=None,
+                     help="how t is read (default: boundary iff the principal part is elliptic)")
+    sub.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
+                     help=f"{budget_help} (default {DEFAULT_BUDGET_S:g})")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="genphys", description="GenPhys Workbench: can this linear PDE generate data?")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
     chk = sub.add_parser("check", help="dispersion relation and the s-generative criterion (Eq. 16)")
-    chk.add_argument("pde", help='the PDE, e.g. "phi_tt + 2*eps*phi_t - lap(phi)"')
-    chk.add_argument("--dim", type=int, default=None, help="space dimension N (default: symbolic / inferred)")
-    chk.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
-                     help="positive | nonnegative | negative | nonpositive | nonzero | real (default real)")
-    chk.add_argument("--mode", choices=("evolution", "boundary"), default=None,
-                     help="how t is read (default: boundary iff the principal part is elliptic)")
-    chk.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
-                     help=f"seconds per symbolic step before falling back to numerics (default {DEFAULT_BUDGET_S:g})")
-    chk.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_pde_options(chk, example="phi_tt + 2*eps*phi_t - lap(phi)", dim_default="symbolic / inferred",
+                     budget_help="seconds per symbolic step before falling back to numerics")
     der = sub.add_parser("derive", help="Green's function, density flow (p, v, R), C1, C2 and the verdict")
-    der.add_argument("pde", help='the PDE, e.g. "phi_t - lap(phi)"')
-    der.add_argument("--dim", type=int, default=None, help="space dimension N (default: 1, 2 and 3)")
-    der.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
-                     help="positive | nonnegative | negative | nonpositive | nonzero | real (default real)")
-    der.add_argument("--mode", choices=("evolution", "boundary"), default=None,
-                     help="how t is read (default: boundary iff the principal part is elliptic)")
-    der.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
-                     help=f"seconds per symbolic step (default {DEFAULT_BUDGET_S:g})")
+    _add_pde_options(der, example="phi_t - lap(phi)", dim_default="1, 2 and 3", budget_help="seconds per symbolic step")
     der.add_argument("--eval", action="append", default=[], metavar="R,T", dest="points",
                      help="add G(r, t) at this point (repeatable; needs --dim)")
-    der.add_argument("--json", action="store_true", help="print one JSON object")
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
@@ -71,10 +69,16 @@ def _progress(i: int, n: int, label: str) -> None:
         sys.stderr.flush()
 
 
-def _run_check(args) -> int:
+def _parsed_pde(args):
+    """The PDE of `check`/`derive` from their shared options, with the budget validated."""
     pde = parse(args.pde, _params(args.param), dim=args.dim)
     if args.budget is not None and args.budget <= 0:
         raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
+    return pde
+
+
+def _run_check(args) -> int:
+    pde = _parsed_pde(args)
     result = check(pde, mode=args.mode, budget=args.budget)
     print(json.dumps(to_json(result), indent=2) if args.json else format_text(result))
     return 0
@@ -96,11 +100,7 @@ def _points(pairs: list[str]) -> list[tuple[float, float]]:
 def _run_derive(args) -> int:
     from derivations.derive import derive, format_text as derive_text, to_json as derive_json
 
-    pde = parse(args.pde, _params(args.param), dim=args.dim)
-    if args.budget is not None and args.budget <= 0:
-        raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
-    if args.dim is not None and args.dim < 1:
-        raise PDEInputError(f"--dim {args.dim}: the dimension must be a positive integer")
+    pde = _parsed_pde(args)
     result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
     print(json.dumps(derive_json(result), indent=2) if args.json else derive_text(result))
     if result.unsupported:
