@@ -4,7 +4,9 @@
     python benchmarks/fields.py --quick --json
 
 Per case (kernel, d, M, n, dtype, backend): pairs_per_s = M·n / time of one velocity evaluation
-(best of a few), and extra_mib = peak memory allocated during it (tracemalloc; NumPy only).
+(best of a few), and extra_mib = peak memory allocated during it (tracemalloc: NumPy arrays; the
+fused loops' own per-thread buffers are BLOCK-sized and not traced). Heat and Poisson run on both
+the NumPy backend and numba's fused loops (`--backend` picks one).
 Baselines in the same run: naive NumPy broadcasting as PFGM does it (M × n × d arrays; measured on
 a slice and reported per pair), KeOps when `pykeops` imports, and this machine's limits: exp
 throughput (float32/float64) and matmul GFLOP/s.
@@ -26,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analytic.grammar import parse  # noqa: E402
 from derivations.derive import derive  # noqa: E402
 from derivations.fields import field  # noqa: E402
+from numeric.compiled import MAX_N  # noqa: E402
 
 KERNELS = {"diffusion": ("phi_t - lap(phi)", {}), "poisson": ("phi_tt + lap(phi)", {}),
            "yukawa": ("phi_tt + lap(phi) - m**2*phi", {"m": 1.0})}
@@ -83,18 +86,18 @@ def keops_pairs_per_s(d: int, M: int, n: int, dtype: str, t: float = 0.5) -> flo
     return M * n / _best(run, 2)
 
 
-def case(kernel: str, d: int, M: int, n: int, dtype: str, derivation) -> dict:
+def case(kernel: str, d: int, M: int, n: int, dtype: str, derivation, backend: str) -> dict:
     text, params = KERNELS[kernel]
     rng = np.random.default_rng(4)
     data = rng.normal(size=(n, d)) / np.sqrt(d)
     x = rng.normal(size=(M, d)) / np.sqrt(d)
-    f = field(derivation, data, params=params, device="cpu", dtype=dtype)
+    f = field(derivation, data, params=params, device="cpu", dtype=dtype, backend=backend)
     f.velocity(x[:8], 0.5)  # compile the kernel for this d outside the timing
     tracemalloc.start()
     elapsed = _best(lambda: f.velocity(x, 0.5), 2)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"kernel": kernel, "d": d, "M": M, "n": n, "dtype": dtype, "backend": "numpy",
+    return {"kernel": kernel, "d": d, "M": M, "n": n, "dtype": dtype, "backend": f.backend,
             "pairs_per_s": M * n / elapsed, "seconds": elapsed, "extra_mib": peak / 2**20}
 
 
@@ -102,6 +105,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="reduced set, under a minute")
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
+    ap.add_argument("--backend", choices=("numpy", "numba", "both"), default="both",
+                    help="backends for heat and Poisson up to d = 64 (Yukawa and larger d: NumPy only)")
     args = ap.parse_args(argv)
     emit = (lambda obj: print(json.dumps(obj))) if args.json else (lambda obj: print(
         "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in obj.items())))
@@ -118,14 +123,18 @@ def main(argv=None) -> None:
                 for dtype in ("float64", "float32")]
         plan += [("yukawa", d, 2048, 2048, "float64") for d in (2, 16, 128, 3072)]  # K_ν per pair: slow
         plan += [("diffusion", 2, 32768, 32768, dtype) for dtype in ("float64", "float32")]
-    for kern, d, M, n, dtype in plan:
-        result = case(kern, d, M, n, dtype, derivations[kern])
+    backends = ("numpy", "numba") if args.backend == "both" else (args.backend,)
+    runs = [(*item, backend) for item in plan
+            for backend in (("numpy",) if item[0] == "yukawa" or item[1] > MAX_N else backends)]
+    for kern, d, M, n, dtype, backend in runs:
+        result = case(kern, d, M, n, dtype, derivations[kern], backend)
         if kern == "diffusion":
             naive = naive_pairs_per_s(d, dtype)
             result["naive_numpy_pairs_per_s"] = naive
             result["speedup_vs_naive"] = result["pairs_per_s"] / naive
             keops = keops_pairs_per_s(d, min(M, 4096), min(n, 4096), dtype)
             result["keops_pairs_per_s"] = keops
+            result["speedup_vs_keops"] = result["pairs_per_s"] / keops if keops else None
         emit(result)
 
 

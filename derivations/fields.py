@@ -14,6 +14,7 @@ from analytic.closed_forms import real_space
 from analytic.errors import NotSupportedError, ParameterError
 from analytic.green import r, t
 from analytic.pde import k
+from numeric.compiled import gauss_cauchy
 from numeric.fields import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
 from numeric.lambdified import np_function
 from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
@@ -66,12 +67,16 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
         ratio = sp.simplify((ks.j.expr / ks.P.expr).subs(values))
         if not ratio.has(r):  # heat: 1/(2t); Poisson: 1/t — v needs no per-pair j at all
             out["j/P"] = ClosedKernel(ratio)
+            family = None if ks.R is None else gauss_cauchy(
+                *(sp.sympify(e.subs(values)) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
+            if family is not None:  # the fused CPU loops apply (numeric/compiled.py)
+                out["family"] = family
     return out
 
 
 def field(d: Derivation, data, weights=None, params: dict | None = None, device: str = "auto",
-          dtype: str = "float64", tile_pairs: int = DEFAULT_TILE_PAIRS) -> EmpiricalField:
+          dtype: str = "float64", tile_pairs: int = DEFAULT_TILE_PAIRS, backend: str = "auto") -> EmpiricalField:
     """The empirical field of ``data`` (n, N) under ``d``; ``params`` gives every PDE parameter a value."""
     data = _checked_points("data", data)
     values = _parameter_values(d, params)
-    return EmpiricalField(kernels(d, data.shape[1], values), data, weights, device, dtype, tile_pairs)
+    return EmpiricalField(kernels(d, data.shape[1], values), data, weights, device, dtype, tile_pairs, backend)

@@ -8,6 +8,10 @@ with c_i = sign(P_i) w_i e^{log|P_i| − m}, p = e^m Σ c_i, v = Σ c_i (j/P)_i 
 (x − y_i) sum is x Σ c_i g_i − (c ∘ g) @ Y, a matrix product. Shifted logits are cut at −700
 (float64) / −80 (float32) before exp: below that a term is exactly 0, never a slow subnormal.
 Memory is O((M + n) N + tile): no M × n × N array is ever formed.
+
+Backends: NumPy (the reference, any kernel), CuPy (device="gpu"), and numba's fused loops
+(`compiled`) for Gauss–Cauchy kernels (heat, Poisson) on the CPU up to N = 64 — picked by
+backend="auto".
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import math
 import numpy as np
 
 from analytic.errors import NotSupportedError, PDEInputError
+from . import compiled
 from .logdomain import LogKernel
 
 DEFAULT_TILE_PAIRS = 1 << 18
@@ -74,7 +79,9 @@ class EmpiricalField:
     """p, v, R/p and log p of weighted data; kernels P, j, R are `LogKernel`s for dimension N."""
 
     def __init__(self, kernels: dict, data, weights=None, device: str = "auto", dtype: str = "float64",
-                 tile_pairs: int = DEFAULT_TILE_PAIRS):
+                 tile_pairs: int = DEFAULT_TILE_PAIRS, backend: str = "auto"):
+        if backend not in ("auto", "numpy", "numba"):
+            raise PDEInputError(f"backend={backend!r} is not known; use auto, numpy or numba")
         if dtype not in _CUT:
             raise PDEInputError(f"dtype={dtype!r} is not supported; use float64 (default) or float32")
         data = _checked_points("data", data)
@@ -91,18 +98,38 @@ class EmpiricalField:
         # optional "j/P": a kernel free of r (heat, Poisson), so J = g(t) (x Σc − c @ Y) per tile
         self.xp = array_module(device)
         self.dtype, self.N, self.n = dtype, N, n
+        self.data, self.weights = data, weights / weights.sum()
         self.kernels = kernels
         self.tile_pairs = int(tile_pairs)
-        self._needs_r = any(kernel.needs_r for kernel in kernels.values())
+        self._needs_r = any(kernel.needs_r for kernel in kernels.values() if isinstance(kernel, LogKernel))
         xp = self.xp
         self._Y = xp.asarray(data, dtype=dtype)
         self._Y2 = (self._Y * self._Y).sum(axis=1)
         with np.errstate(divide="ignore"):
             self._logw = xp.asarray(np.log(weights / weights.sum()), dtype=dtype)
+        self.backend = self._pick_backend(backend, kernels.get("family"))
+        if self.backend == "numba":  # zero weights dropped: the fused loops assume finite logits
+            keep = weights > 0
+            self._family = kernels["family"]
+            self._Yt = np.ascontiguousarray(data[keep].T, dtype=dtype)
+            self._logwc = np.ascontiguousarray(np.asarray(self._logw)[keep])
+
+    def _pick_backend(self, backend: str, family) -> str:
+        """numba where it applies (CPU, Gauss-Cauchy kernel, numba installed); else NumPy/CuPy."""
+        usable = self.xp is np and family is not None and compiled.available() and self.N <= compiled.MAX_N
+        if backend == "numba" and not usable:
+            why = ("numba is not installed (pip install 'genphys-workbench[fast]')" if not compiled.available()
+                   else "the arrays live on the GPU" if self.xp is not np
+                   else f"N = {self.N} > {compiled.MAX_N}, where the NumPy path is faster" if family is not None
+                   else "this kernel is not of the Gauss-Cauchy form the fused loops cover (heat, Poisson)")
+            raise PDEInputError(f"backend='numba' is not available: {why}; use backend='auto' or 'numpy'")
+        return "numba" if backend in ("auto", "numba") and usable else "numpy"
 
     # -------------------------------------------------------------------------------
     def _sums(self, x, t: float, flux: bool, rate: bool):
         """Per-query m, S = Σ c_i, J = Σ c_i g_i (x − y_i), Rs = Σ c_i h_i (all relative to e^m)."""
+        if self.backend == "numba":
+            return self._sums_compiled(x, t, flux, rate)
         xp = self.xp
         X = xp.asarray(x, dtype=self.dtype)
         M = X.shape[0]
@@ -160,6 +187,16 @@ class EmpiricalField:
                     R_all[qs] = Rs
         return m_all, S_all, J_all, R_all
 
+    def _sums_compiled(self, x, t: float, flux: bool, rate: bool):
+        """`_sums` through the fused loops (Gauss-Cauchy kernels): one exponential per pair."""
+        log_p0, b, e, inv_a, g, h = self._family.constants(t)
+        ftype = np.dtype(self.dtype).type
+        b, e, inv_a, cut = ftype(b), ftype(e), ftype(inv_a), ftype(_CUT[self.dtype])
+        X = np.ascontiguousarray(x, dtype=self.dtype)
+        m, S, J = np.zeros(len(X)), np.zeros(len(X)), np.zeros(X.shape)
+        compiled.sums(self.dtype)(X, self._Yt, self._logwc, b, e, inv_a, cut, flux, m, S, J)
+        return m + log_p0, S, (g * J if flux else None), (h * S if rate else None)
+
     def _prepare(self, x, t):
         return _checked_points("x", x, self.N), _checked_time(t)
 
@@ -192,6 +229,14 @@ class EmpiricalField:
         S, J = self._to_numpy(S), self._to_numpy(J)
         with np.errstate(invalid="ignore", divide="ignore"):
             return J / S[:, None]
+
+    def velocity_and_rate(self, x, t) -> tuple[np.ndarray, np.ndarray]:
+        """(v, R/p) from one pass over the data (what a branching generator needs per step)."""
+        x, t = self._prepare(x, t)
+        _, S, J, Rs = self._sums(x, t, True, True)
+        S, J, Rs = self._to_numpy(S), self._to_numpy(J), self._to_numpy(Rs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return J / S[:, None], Rs / S
 
     def rate(self, x, t) -> np.ndarray:
         """R(x, t) / p(x, t), the birth/death rate per unit density (0 when L(0, 0) = 0)."""

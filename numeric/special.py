@@ -6,7 +6,8 @@ at moderate z (FIELD-NOTES). Three regimes, each used only where it is accurate:
 - ν ≥ 40: the uniform (Debye) asymptotic expansion K_ν(νζ) ~ √(π/2ν) e^{−νη} (1+ζ²)^{−1/4}
   Σ_k (−1)^k u_k(p)/ν^k (DLMF 10.41.4, 10.41.10; six terms), in log form;
 - ν < 40 where kve overflows (then z < 1e-5 or so): the small-z form log(Γ(ν)/2) + ν log(2/z)
-  (ν > 0), or log(−log(z/2) − γ) for ν = 0, whose relative error O(z²) is below 1e-12 there.
+  (ν > 0), or log(−log(z/2) − γ) for ν = 0, whose relative error O(z²) is below 1e-12 there;
+- ν < 40 where kve gives NaN (z ≳ 1e9): Hankel's large-z expansion, three terms (error < 1e-16).
 Checked against mpmath at high precision in tests/test_fields.py.
 """
 
@@ -55,10 +56,17 @@ def log_kv(nu: float, z: np.ndarray) -> np.ndarray:
     if nu >= DEBYE_MIN_ORDER:
         # the expansion is uniform in z: use it everywhere for large orders (kve loses digits near overflow)
         return log_kv_debye(nu, z)
-    if np.any(bad):
-        zb = z[bad]
+    small, large = bad & (z < 1), bad & (z >= 1)
+    if np.any(small):
+        zb = z[small]
         if nu == 0:
-            out[bad] = np.log(-np.log(zb / 2) - np.euler_gamma)
+            out[small] = np.log(-np.log(zb / 2) - np.euler_gamma)
         else:
-            out[bad] = scipy.special.gammaln(nu) - math.log(2) + nu * np.log(2 / zb)
+            out[small] = scipy.special.gammaln(nu) - math.log(2) + nu * np.log(2 / zb)
+    if np.any(large):  # kve returns NaN beyond z ≈ 1e9: Hankel's expansion (DLMF 10.40.2), 3 terms
+        zb, mu = z[large], 4 * nu * nu
+        a1 = (mu - 1) / (8 * zb)
+        a2 = a1 * (mu - 9) / (2 * 8 * zb)
+        a3 = a2 * (mu - 25) / (3 * 8 * zb)
+        out[large] = 0.5 * np.log(math.pi / (2 * zb)) - zb + np.log1p(a1 + a2 + a3)
     return out

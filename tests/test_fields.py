@@ -31,7 +31,7 @@ def integral_log_kv(nu, z, dps=25):
 
 @pytest.mark.parametrize("nu", [0, 0.5, 2.5, 39.5, 40, 200, 1535.5])
 def test_log_kv_against_the_integral_representation(nu):
-    zs = np.array([1e-12, 1e-3, 0.7, 17.0, 900.0, 5000.0])
+    zs = np.array([1e-12, 1e-3, 0.7, 17.0, 900.0, 5000.0, 3e9, 1e12])  # kve is NaN beyond ~1e9
     got = log_kv(nu, zs)
     for z, value in zip(zs, got):
         if nu <= 50:  # mpmath's own K_ν converges here; above, it can hang (FIELD-NOTES)
@@ -221,3 +221,61 @@ def test_cupy_matches_numpy(text, params, rng):
         pytest.skip("kernel not available on the GPU at this order")
     assert got == pytest.approx(ref.velocity(x, 0.6), rel=1e-12, abs=1e-12)
     assert gpu.log_density(x, 0.6) == pytest.approx(ref.log_density(x, 0.6), rel=1e-12)
+
+
+FUSED_CASES = [("phi_t - lap(phi)", {}), ("phi_tt + lap(phi)", {}), ("phi_t - lap(phi) + c*phi", {"c": 0.7})]
+
+
+@pytest.mark.parametrize("text, params", FUSED_CASES)
+@pytest.mark.parametrize("N", [1, 2, 16])
+def test_fused_loops_match_numpy(text, params, N, rng):
+    pytest.importorskip("numba")
+    d = _derived(text, params)
+    data = rng.normal(size=(1100, N))  # > 2 blocks of the fused loop, ragged last block
+    weights = rng.random(1100)
+    weights[:7] = 0  # zero weights are dropped by the fused path, kept (as −inf logits) by NumPy
+    x = np.vstack([rng.normal(size=(60, N)) * 1.5, np.full((1, N), 40.0)])  # one query far outside
+    ref = field(d, data, weights, params=params, device="cpu", backend="numpy", tile_pairs=5000)
+    # float64: the NumPy reference forms r² = |x|² + |y|² − 2x·y, off by ~eps·|x|² — 1e-12 of the
+    # Poisson kernel's width t² needs t ≳ 0.1 at |x| ~ 3. float32 near t → 0: rounding x, y to
+    # float32 alone moves x − y by ~6e-8 |x|, and v ∝ (x − y)/t.
+    for dtype, tt, rel in (("float64", 0.1, 1e-12), ("float64", 0.7, 1e-12),
+                           ("float32", 0.02, 1e-4), ("float32", 0.7, 1e-5)):
+        fused = field(d, data, weights, params=params, device="cpu", dtype=dtype, tile_pairs=5000)
+        assert fused.backend == "numba"
+        v_ref = ref.velocity(x, tt)
+        scale = np.abs(v_ref).max(axis=1, keepdims=True)
+        assert np.all(np.abs(fused.velocity(x, tt) - v_ref) <= rel * scale)
+        lp = ref.log_density(x, tt)
+        assert np.all(np.abs(fused.log_density(x, tt) - lp) <= rel * np.maximum(1, np.abs(lp)))
+        # the reference's R/P is a ratio of two separately rounded logs, each of size |log p|
+        rate = ref.rate(x, tt)
+        assert np.all(np.abs(fused.rate(x, tt) - rate) <= rel * np.maximum(1, np.abs(lp)) * np.abs(rate) + 1e-15)
+
+
+def test_fused_family_constants_are_the_known_kernels():
+    """Heat: b = −1/(4t), e = 0, j/P = 1/(2t); Poisson in N dims: b = 0, e = −(N+1)/2, A = t², j/P = 1/t."""
+    from derivations.fields import kernels
+    tt = 0.37
+    heat = kernels(_derived("phi_t - lap(phi)", {}), 3, {})["family"].constants(tt)
+    log_p0, b, e, _, g, h = heat  # (A is unused when e = 0)
+    assert (b, e, g, h) == pytest.approx((-1 / (4 * tt), 0.0, 1 / (2 * tt), 0.0), abs=1e-15)
+    assert log_p0 == pytest.approx(-1.5 * np.log(4 * np.pi * tt), rel=1e-14)
+    poisson = kernels(_derived("phi_tt + lap(phi)", {}), 5, {})["family"].constants(tt)
+    assert poisson[1:] == pytest.approx((0.0, -3.0, 1 / tt**2, 1 / tt, 0.0), rel=1e-14)
+    # P(0, t) = Γ(3)/π³ · t/t⁶ (the N = 5 Poisson kernel at r = 0)
+    assert poisson[0] == pytest.approx(np.log(2 / np.pi**3 / tt**5), rel=1e-14)
+
+
+def test_fused_backend_is_refused_where_it_does_not_apply(rng):
+    pytest.importorskip("numba")
+    d = _derived("phi_tt + lap(phi) - m**2*phi", {"m": 1.3})
+    with pytest.raises(PDEInputError, match="Gauss-Cauchy"):
+        field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, device="cpu", backend="numba")
+    assert field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, device="cpu").backend == "numpy"
+    with pytest.raises(PDEInputError, match="backend"):
+        field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, backend="fortran")
+    heat = _derived("phi_t - lap(phi)", {})
+    assert field(heat, rng.normal(size=(5, 65)), device="cpu").backend == "numpy"
+    with pytest.raises(PDEInputError, match="N = 65"):
+        field(heat, rng.normal(size=(5, 65)), device="cpu", backend="numba")

@@ -1,0 +1,228 @@
+"""Fused CPU loops (numba) for the kernels generators use most: the Gauss–Cauchy radial family
+
+    P(r, t) = P(0, t) · exp(b r²) · (1 + r²/A)^e,   j/P = g(t),   R/P = h(t),
+
+which holds the heat kernel, with decay or growth (e = 0), and the Poisson kernel (b = 0,
+A = t², e = −(N+1)/2). For these, p, J and R are sums of one exponential per pair, so one fused
+loop over data blocks replaces the NumPy path's ~20 array passes: per query and block of data,
+logits, exponentials and the sums of c and c (x − y), all in cache.
+
+Two things make it fast; both are measured in benchmarks/RESULTS.md:
+- the exponential is a polynomial (degree 12 in float64, 7 in float32, on |f| ≤ ln2/2 with a
+  two-part ln 2) times 2^k built from bits, so LLVM vectorises it (numba has no vector math
+  library here: `math.exp` in a loop runs scalar, ~4x slower);
+- no per-block maximum (a max reduction does not vectorise): the running maximum m is kept
+  until a logit exceeds m + HEADROOM (an integer count, which vectorises), and only then the
+  block's exact maximum is taken and the sums rescaled. Exponents then lie in
+  [cut, HEADROOM] — e^300 (float64) or e^40 (float32) cannot overflow a sum.
+Terms below e^cut relative to m are clamped to e^cut (never a subnormal; weight < 1e-300 or 1e-34).
+
+Distances are Σ (x − y)² inside the loop (exact, no cancellation), and J is Σ c (x − y). Up to
+N = MAX_N: above it the NumPy path's BLAS products win (a numba loop over BLAS tiles was measured
+and lost: OpenBLAS's spinning threads and numba's fight over the two cores).
+Accumulators per query are float64 in both dtypes; block sums are in the working dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from analytic.green import r, t
+from .logdomain import _const
+
+try:  # optional (the 'fast' extra): the NumPy path is the reference and runs everywhere
+    import numba
+except ImportError:  # pragma: no cover - exercised on machines without numba
+    numba = None
+
+BLOCK = 512
+MAX_N = 64  # above, the NumPy path (BLAS r² and c @ Y) is faster here
+HEADROOM = {"float64": 300.0, "float32": 40.0}
+LN2_HI, LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm split of ln 2
+LN2F_HI, LN2F_LO = 0.693359375, -2.12194440e-4                            # the float32 split
+# the exponential must keep x − k·ln2_hi − k·ln2_lo in that order: no reassociation there
+_EXP_FLAGS = {"nnan", "ninf", "nsz", "contract", "arcp", "afn"}
+
+
+def available() -> bool:
+    return numba is not None
+
+
+@dataclass
+class GaussCauchy:
+    """Evaluators (per t, at 30 digits) of log P(0, t), b, e, A, g, h; see the module docstring."""
+
+    log_p0: object
+    b: object
+    e: object
+    a: object
+    g: object
+    h: object
+
+    def constants(self, tt: float) -> tuple:
+        env = {"t": float(tt)}
+
+        def value(c):
+            log_abs, sign = c(env)
+            return sign * math.exp(log_abs) if log_abs > -math.inf else 0.0
+        log_p0, sign = self.log_p0(env)
+        if sign <= 0:
+            raise ValueError("internal: a Gauss-Cauchy kernel must be positive")
+        a = value(self.a)
+        return log_p0, value(self.b), value(self.e), (1.0 / a if a else 0.0), value(self.g), value(self.h)
+
+
+def gauss_cauchy(P: sp.Expr, j: sp.Expr, R: sp.Expr) -> GaussCauchy | None:
+    """The family's constants when P, j, R (closed forms in r, t, parameters substituted) fit it."""
+    if any(expr.free_symbols - {r, t} for expr in (P, j, R)) or P.has(sp.I):
+        return None
+    u = sp.Dummy("u", positive=True)
+    log_p = sp.expand_log(sp.log(P.subs(r, sp.sqrt(u))), force=True)
+    b, e, a = sp.Integer(0), sp.Integer(0), sp.Integer(1)
+    for term in sp.Add.make_args(sp.apart(sp.together(sp.diff(log_p, u)), u)):
+        if not term.has(u):
+            b += term
+            continue
+        num, den = term.as_numer_denom()
+        den = sp.Poly(den, u) if den.is_polynomial(u) else None
+        if num.has(u) or den is None or den.degree() != 1 or e != 0:
+            return None
+        c1, c0 = den.all_coeffs()
+        e, a = num / c1, c0 / c1
+    g, h = sp.simplify(j / P), sp.simplify(R / P)
+    if g.has(r) or h.has(r) or b.has(r) or (e != 0 and not sp.simplify(log_p - log_p.subs(u, 0)
+                                                                     - b * u - e * sp.log(1 + u / a)) == 0):
+        return None
+    if e == 0 and not sp.simplify(sp.diff(log_p, u, 2)) == 0:
+        return None
+    return GaussCauchy(_const(P.subs(r, 0)), _const(b), _const(e), _const(a), _const(g), _const(h))
+
+
+def _build(dtype: str):
+    """The fused loop for one dtype (with its exp polynomial and helpers)."""
+    f64 = dtype == "float64"
+    ftype, itype = (np.float64, np.int64) if f64 else (np.float32, np.int32)
+    shift, bias = (52, 1023) if f64 else (23, 127)
+    log2e, half = ftype(1.0 / math.log(2.0)), ftype(0.5)
+    hi, lo = (ftype(LN2_HI), ftype(LN2_LO)) if f64 else (ftype(LN2F_HI), ftype(LN2F_LO))
+    c = tuple(ftype(1.0 / math.factorial(i)) for i in range(13))
+    headroom = ftype(HEADROOM[dtype])
+    njit = numba.njit(fastmath=True)
+    pjit = numba.njit(fastmath=True, parallel=True)
+    ejit = numba.njit(fastmath=_EXP_FLAGS)
+
+    if f64:
+        @ejit
+        def poly(f):
+            return (((((((((((c[12] * f + c[11]) * f + c[10]) * f + c[9]) * f + c[8]) * f + c[7]) * f + c[6])
+                         * f + c[5]) * f + c[4]) * f + c[3]) * f + c[2]) * f + c[1]) * f + c[0]
+    else:
+        @ejit
+        def poly(f):
+            return ((((((c[7] * f + c[6]) * f + c[5]) * f + c[4]) * f + c[3]) * f + c[2]) * f + c[1]) * f + c[0]
+
+    @ejit
+    def exp_block(z, L, m, cut, out, bits):
+        """out[:L] = exp(max(z[:L] − m, cut)); z − m ≤ HEADROOM by construction."""
+        for jj in range(L):
+            x = max(z[jj] - m, cut)
+            kf = math.floor(x * log2e + half)
+            out[jj] = poly((x - kf * hi) - kf * lo)
+            bits[jj] = (itype(kf) + itype(bias)) << itype(shift)
+        scale = bits.view(ftype)
+        for jj in range(L):
+            out[jj] *= scale[jj]
+
+    @njit
+    def logits(w, r2, b, e, inv_a, z, L, m, started):
+        """z = w + b r² (+ e log(1 + r²/A)); the count of logits above m + HEADROOM (all, at first)."""
+        lim = ftype(m) + headroom
+        over = 0
+        if e == 0:
+            for jj in range(L):
+                v = w[jj] + b * r2[jj]
+                z[jj] = v
+                over += v > lim
+        else:
+            for jj in range(L):
+                v = w[jj] + b * r2[jj] + e * math.log1p(r2[jj] * inv_a)
+                z[jj] = v
+                over += v > lim
+        return over if started else L
+
+    @njit
+    def total(x, L):
+        s = ftype(0)
+        for jj in range(L):
+            s += x[jj]
+        return s
+
+    @njit
+    def block_max(z, L):
+        bm = z[0]
+        for jj in range(1, L):
+            bm = max(bm, z[jj])
+        return bm
+
+    @pjit
+    def direct(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out):
+        M, N = X.shape
+        n = Yt.shape[1]
+        for i in numba.prange(M):
+            r2 = np.empty(BLOCK, ftype)
+            z = np.empty(BLOCK, ftype)
+            cc = np.empty(BLOCK, ftype)
+            bits = np.empty(BLOCK, itype)
+            J = np.zeros(N, np.float64)
+            m, S, started = 0.0, 0.0, False
+            for j0 in range(0, n, BLOCK):
+                L = min(BLOCK, n - j0)
+                xd = X[i, 0]
+                y = Yt[0, j0:j0 + L]
+                for jj in range(L):
+                    r2[jj] = (y[jj] - xd) * (y[jj] - xd)
+                for d in range(1, N):
+                    xd = X[i, d]
+                    y = Yt[d, j0:j0 + L]
+                    for jj in range(L):
+                        r2[jj] += (y[jj] - xd) * (y[jj] - xd)
+                if logits(logw[j0:j0 + L], r2, b, e, inv_a, z, L, m, started):
+                    bm = float(block_max(z, L))
+                    if started and bm > m:
+                        scale = math.exp(m - bm)
+                        S *= scale
+                        for d in range(N):
+                            J[d] *= scale
+                    if not started or bm > m:
+                        m, started = bm, True
+                exp_block(z, L, ftype(m), cut, cc, bits)
+                S += total(cc, L)
+                if flux:
+                    for d in range(N):
+                        xd = X[i, d]
+                        y = Yt[d, j0:j0 + L]
+                        acc = ftype(0)
+                        for jj in range(L):
+                            acc += cc[jj] * (xd - y[jj])
+                        J[d] += acc
+            m_out[i], S_out[i] = m, S
+            for d in range(N):
+                J_out[i, d] = J[d]
+
+    return direct
+
+
+_CACHE: dict = {}
+
+
+def sums(dtype: str):
+    """The fused loop for ``dtype``, compiled on first use (a few seconds once per process)."""
+    if numba is None:
+        raise RuntimeError("internal: numba is not installed")
+    if dtype not in _CACHE:
+        _CACHE[dtype] = _build(dtype)
+    return _CACHE[dtype]
