@@ -1,4 +1,4 @@
-"""The `genphys` command line: check a PDE, print the paper catalog."""
+"""The `genphys` command line: check, derive, generate with a PDE; verify and compare the paper catalog."""
 
 from __future__ import annotations
 
@@ -54,6 +54,30 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_pde_options(der, example="phi_t - lap(phi)", dim_default="1, 2 and 3", budget_help="seconds per symbolic step")
     der.add_argument("--eval", action="append", default=[], metavar="R,T", dest="points",
                      help="add G(r, t) at this point (repeatable; needs --dim)")
+    gen = sub.add_parser("generate", help="run the PDE's learned-free particle generator on data and score it")
+    _add_pde_options(gen, example="phi_t - lap(phi)", dim_default="2, or the data's", budget_help="seconds per symbolic step")
+    gen.add_argument("--value", action="append", default=[], metavar="NAME=NUMBER",
+                     help="a parameter's value (default: the first sample where C1 and C2 hold)")
+    gen.add_argument("--data", default="moons",
+                     help="two_points | gaussians | moons | rings | swiss_roll | digits | a .npy/.csv file")
+    gen.add_argument("--n-data", type=int, default=2000, help="training points (default 2000)")
+    gen.add_argument("--n-samples", type=int, default=10000, help="particles (default 10000)")
+    gen.add_argument("--steps", type=int, default=100, help="integrator steps (default 100)")
+    gen.add_argument("--prior", choices=("exact", "independent"), default="exact")
+    gen.add_argument("--method", choices=("heun", "euler", "rk45"), default="heun")
+    gen.add_argument("--T", type=float, default=None, help="start time (default: kernel width 3x the data radius)")
+    gen.add_argument("--t-min", type=float, default=None, help="end time (default: kernel width 1e-3 x radius)")
+    gen.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", default="genphys-out", help="output folder (default genphys-out)")
+    ver = sub.add_parser("verify", help="every catalog PDE's generator on a standard 2-D case, against its verdict")
+    ver.add_argument("--n-data", type=int, default=300)
+    ver.add_argument("--n-samples", type=int, default=600)
+    ver.add_argument("--steps", type=int, default=40)
+    ver.add_argument("--seed", type=int, default=0)
+    ver.add_argument("--only", action="append", default=[], metavar="NAME", help="catalog entries to run (repeatable)")
+    ver.add_argument("--json", action="store_true", help="print the matrix as JSON")
+    ver.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
@@ -125,12 +149,101 @@ def _run_catalog(args) -> int:
     return 0
 
 
+def _values_of(pairs: list[str]) -> dict | None:
+    out = {}
+    for pair in pairs:
+        name, sep, number = pair.partition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            raise PDEInputError(f"--value {pair!r}: write NAME=NUMBER, e.g. --value m=1.5") from None
+        if not sep or not name.strip():
+            raise PDEInputError(f"--value {pair!r}: write NAME=NUMBER, e.g. --value m=1.5")
+    return out or None
+
+
+def _run_generate(args) -> int:
+    from pathlib import Path
+
+    import numpy as np
+
+    from derivations.derive import derive
+    from derivations.generate import data_splits, generate, outcome
+    from report.figures import field_figure, samples_figure
+
+    pde = _parsed_pde(args)
+    for name, value in (("--n-data", args.n_data), ("--n-samples", args.n_samples), ("--steps", args.steps)):
+        if value < 2 if name != "--steps" else value < 1:
+            raise PDEInputError(f"{name} {value}: too small")
+    N = args.dim or (64 if args.data == "digits" else 2)
+    splits = data_splits(args.data, args.n_data, np.random.default_rng(args.seed), N)
+    d = derive(pde, mode=args.mode, dim=splits.train.shape[1], budget=args.budget, conditions_=False)
+    if d.unsupported:
+        raise PDEInputError(d.unsupported)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    g = generate(d, splits, _values_of(args.value), args.n_samples, args.steps, args.prior, args.method,
+                 args.T, args.t_min, args.seed, args.device,
+                 progress=lambda i, n: _progress(i, n, "integrating"))
+    np.save(out / "samples.npy", g.run.samples)
+    if g.branching:
+        np.save(out / "weights.npy", g.run.weights)
+    summary = {**g.summary(), "outcome": outcome(g)}
+    (out / "metrics.json").write_text(json.dumps(summary, indent=2))
+    figures = [samples_figure(g, out / "samples.png"), field_figure(g, out / "field.png")]
+    summary["files"] = sorted(str(p) for p in out.iterdir())
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"{g.derivation.pde.canonical}: {summary['outcome']} — energy distance {g.metrics['energy_distance']:.4g} "
+              f"(data-split baseline {g.metrics['energy_distance_baseline']:.4g}), NFE {g.run.nfe}, "
+              f"{g.run.wall_s:.2f} s, memorised fraction {g.metrics['memorisation']['fraction_within_epsilon']:.3f}")
+        for finding in g.findings:
+            print(f"finding: {finding}")
+        print(f"wrote {out}/samples.npy, metrics.json, " + ", ".join(p.name for p in figures if p))
+    return 0
+
+
+def _run_verify(args) -> int:
+    import numpy as np
+
+    from derivations.catalog import CATALOG
+    from derivations.derive import derive
+    from derivations.generate import data_splits, verify_one
+
+    entries = [e for e in CATALOG if not args.only or e.name in args.only]
+    unknown = set(args.only) - {e.name for e in CATALOG}
+    if unknown:
+        raise PDEInputError(f"--only {sorted(unknown)}: not in the catalog ({', '.join(e.name for e in CATALOG)})")
+    splits = data_splits("moons", args.n_data, np.random.default_rng(args.seed))
+    rows = []
+    for i, e in enumerate(entries):
+        _progress(i, len(entries), e.name)
+        d = derive(e.parse(), dim=2, budget=args.budget)
+        rows.append({"name": e.name, **verify_one(d, splits, args.n_samples, args.steps, args.seed)})
+    _progress(len(entries), len(entries), "done")
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    print(f"{'PDE':22s} {'Eq.16':11s} {'C1':11s} {'C2':11s} {'generator':11s} {'ED':>9s} {'baseline':>9s}  flag")
+    for row in rows:
+        ed = f"{row['energy_distance']:.3g}" if "energy_distance" in row else "-"
+        base = f"{row['energy_distance_baseline']:.3g}" if "energy_distance" in row else "-"
+        flag = "CONTRADICTS the verdict" if row["contradiction"] else ""
+        print(f"{row['name']:22s} {str(row['criterion']):11s} {str(row['C1']):11s} {str(row['C2']):11s} "
+              f"{row['outcome']:11s} {ed:>9s} {base:>9s}  {flag}")
+        for finding in row.get("findings", []):
+            print(f"{'':22s} finding: {' '.join(str(finding).split())[:150]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     want_json = "--json" in argv
     try:
         args = _build_parser().parse_args(argv)
-        run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog}[args.command]
+        run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
+               "verify": _run_verify}[args.command]
         return run(args)
     except GenphysError as exc:
         message = " ".join(str(exc).split())

@@ -1,0 +1,168 @@
+"""`genphys generate` and `genphys verify`: run a PDE's learned-free generator on data, and score it.
+
+Times are chosen from the PDE's own kernel width ℓ(t) (the 1/k where |p̃(k, t)/p̃(0, t)| = 1/e, as
+in the C1 scan): T where ℓ(T) = 3 × the data's RMS radius (the prior has
+forgotten the data: C2 in practice), t_min where ℓ(t_min) = 10⁻³ × that radius (samples are the
+data smoothed by the PDE's kernel at t_min; exact fields memorise — the metrics say how much).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from analytic.errors import GenphysError, NotSupportedError, PDEInputError
+from analytic.green import t
+from analytic.pde import k
+from numeric import datasets, metrics
+from numeric.dispersion_scan import envelope
+from numeric.generators import integrate, log_times, sample_prior
+from numeric.lambdified import np_function
+from .derive import Derivation
+from .fields import field as make_field
+
+T_WIDTH, TMIN_WIDTH = 3.0, 1e-3
+
+
+def kernel_width(d: Derivation, params: dict):
+    """ℓ(t) of the density kernel at these parameter values (a function of t).
+
+    p̃ e^{−E(0) t} removes the mass factor first (Yukawa's e^{−mt} would underflow at large t).
+    """
+    values = {p.symbol: sp.Rational(str(params[p.name])) for p in d.pde.parameters}
+    E0 = envelope(d.pde, d.result.mode, params, [1e-30])[0] or 0.0
+    p_hat = np_function(d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t), (k, t))
+    p_abs = lambda kk, tt: abs(complex(p_hat(kk, tt)))
+
+    def width(tt: float) -> float:
+        """1/k where |p̃(k, t)| = |p̃(0, t)|/e, by bisection in log k over [1e-12, 1e16]."""
+        ref = p_abs(1e-14, tt) / math.e
+        lo, hi = math.log(1e-12), math.log(1e16)
+        if not ref > 0 or p_abs(math.exp(lo), tt) <= ref:
+            return 1e12
+        if p_abs(math.exp(hi), tt) > ref:
+            return 1e-16
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if p_abs(math.exp(mid), tt) > ref else (lo, mid)
+        return math.exp(-(lo + hi) / 2)
+    return width
+
+
+def time_for_width(width_of, target: float) -> float:
+    """The t with ℓ(t) = target, by bisection in log t over [1e-20, 1e12] (ℓ grows with t)."""
+    lo, hi = math.log(1e-20), math.log(1e12)
+    if width_of(math.exp(lo)) > target or width_of(math.exp(hi)) < target:
+        raise NotSupportedError(f"no t in [1e-20, 1e12] where the kernel width is {target:.3g}; pass T and t_min")
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if width_of(math.exp(mid)) < target else (lo, mid)
+    return math.exp((lo + hi) / 2)
+
+
+@dataclass
+class Splits:
+    train: np.ndarray
+    held_out: np.ndarray
+    baseline: np.ndarray
+    name: str
+
+
+def data_splits(source: str, n_data: int, rng: np.random.Generator, N: int = 2) -> Splits:
+    """Train / held-out / baseline sets: fresh draws of a built-in set, or a shuffled user file."""
+    if source in datasets.BUILTIN:
+        if source == "digits":
+            pool = datasets.digits()[rng.permutation(1797)]
+            third = len(pool) // 3
+            return Splits(pool[:min(n_data, third)], pool[third:2 * third], pool[2 * third:], source)
+        return Splits(*(datasets.make(source, n_data, rng, N) for _ in range(3)), source)
+    data = datasets.load(source)
+    data = data[rng.permutation(len(data))]
+    half, quarter = len(data) // 2, len(data) // 4
+    return Splits(data[:min(n_data, half)], data[half:half + quarter], data[half + quarter:], source)
+
+
+@dataclass
+class Generation:
+    """A generator run on data, its metrics, and everything needed to plot it."""
+
+    derivation: Derivation
+    params: dict
+    splits: Splits
+    field: object
+    T: float
+    t_min: float
+    prior: str
+    run: object
+    metrics: dict
+    branching: bool
+    findings: list = field(default_factory=list)
+
+    def summary(self) -> dict:
+        m = self.metrics
+        return {"pde": self.derivation.pde.canonical, "params": self.params, "data": self.splits.name,
+                "n_data": len(self.splits.train), "n_samples": len(self.run.samples), "dimension": self.field.N,
+                "prior": self.prior, "method": self.run.method, "steps": len(self.run.times) - 1,
+                "T": self.T, "t_min": self.t_min, "nfe": self.run.nfe, "wall_s": self.run.wall_s,
+                "backend": self.field.backend, "branching": self.branching, "resamples": self.run.resamples,
+                "final_ess": self.run.ess[-1][1] if self.run.ess else None, "findings": self.findings, **m}
+
+
+def parameters_for(d: Derivation, params: dict | None) -> dict:
+    """The user's values, else the first derive sample where C1 and C2 hold, else the first sample."""
+    if params is not None or not d.pde.parameters:
+        return dict(params or {})
+    good = [s for s in d.samples if d._sample_ok(s)]
+    return dict((good or d.samples or [{}])[0])
+
+
+def generate(d: Derivation, splits: Splits, params: dict | None = None, n_samples: int = 10000, steps: int = 100,
+             prior: str = "exact", method: str = "heun", T: float | None = None, t_min: float | None = None,
+             seed: int = 0, device: str = "auto", dtype: str = "float64", progress=None) -> Generation:
+    """Sample the prior at T and integrate back to t_min; metrics against the held-out split."""
+    if n_samples < 2:
+        raise PDEInputError(f"n_samples must be ≥ 2; got {n_samples}")
+    params = parameters_for(d, params)
+    rng = np.random.default_rng(seed)
+    f = make_field(d, splits.train, params=params, device=device, dtype=dtype)
+    radius = float(np.sqrt(((splits.train - splits.train.mean(axis=0)) ** 2).sum(axis=1).mean()))
+    width = kernel_width(d, params)
+    T = T if T is not None else time_for_width(width, T_WIDTH * radius)
+    t_min = t_min if t_min is not None else time_for_width(width, TMIN_WIDTH * radius)
+    branching = d.flow.R_hat != 0
+    x0 = sample_prior(f, T, n_samples, prior, rng)
+    run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress)
+    findings = list(run.findings)
+    scored = run.samples[np.all(np.isfinite(run.samples), axis=1)]
+    m = metrics.report(scored, splits.held_out, splits.train, splits.baseline,
+                       weights=run.weights[np.all(np.isfinite(run.samples), axis=1)] if branching else None)
+    return Generation(d, params, splits, f, T, t_min, prior, run, m, branching, findings)
+
+
+def outcome(g: Generation) -> str:
+    """reproduced / poor / failed: energy distance within 3x the data-split baseline (+1e-3 r²)."""
+    if g.findings:
+        return "failed"
+    scale = float(np.mean(np.sum((g.splits.train - g.splits.train.mean(0)) ** 2, axis=1)))
+    good = g.metrics["energy_distance"] <= 3 * g.metrics["energy_distance_baseline"] + 1e-3 * math.sqrt(scale)
+    return "reproduced" if good else "poor"
+
+
+def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: int) -> dict:
+    """One row of the verification matrix: verdicts, generator outcome, metrics, and a flag."""
+    row = {"pde": d.pde.canonical, "verdict": d.verdict, "criterion": d.result.criterion.holds,
+           "C1": d.c1_holds, "C2": d.c2_holds}
+    try:
+        g = generate(d, splits, n_samples=n_samples, steps=steps, seed=seed, device="cpu")
+        row.update(outcome=outcome(g), params=g.params, energy_distance=g.metrics["energy_distance"],
+                   energy_distance_baseline=g.metrics["energy_distance_baseline"], nfe=g.run.nfe,
+                   wall_s=g.run.wall_s, findings=g.findings)
+    except (NotSupportedError, GenphysError) as exc:
+        row.update(outcome="refused", findings=[str(exc)])
+    generative = d.verdict.startswith("s-generative") or d.verdict.startswith("conditionally")
+    works = row["outcome"] == "reproduced"
+    row["contradiction"] = generative != works
+    return row

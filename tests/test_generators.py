@@ -1,0 +1,186 @@
+"""Generators, priors and metrics: statistical checks at fixed seeds, against closed forms."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy import stats
+
+from analytic.errors import NotSupportedError, PDEInputError
+from analytic.grammar import parse
+from analytic.green import t
+from analytic.pde import k
+from derivations.derive import derive
+from derivations.fields import field
+from derivations.generate import Splits, data_splits, generate, outcome
+from genphys.cli import main
+from numeric import datasets, metrics
+from numeric.generators import _numeric_radii, integrate, log_times, radial_draws
+
+
+def _derived(text, params=()):
+    return derive(parse(text, {p: "positive" for p in params}), dim=2, conditions_=False)
+
+
+def test_energy_distance_matches_the_gaussian_closed_form(rng):
+    """1-D N(0,1) vs N(μ,1): 2E|Z_√2,μ| − 2E|Z_√2,0| with E|Z| = σ√(2/π)e^{−μ²/2σ²} + μ(1 − 2Φ(−μ/σ))."""
+    mu, s = 0.8, math.sqrt(2)
+    e_abs = lambda m: s * math.sqrt(2 / math.pi) * math.exp(-m * m / (2 * s * s)) + m * (1 - 2 * stats.norm.cdf(-m / s))
+    exact = 2 * e_abs(mu) - 2 * e_abs(0.0)
+    X, Y = rng.normal(size=(3000, 1)), rng.normal(size=(3000, 1)) + mu
+    assert metrics.energy_distance(X, Y) == pytest.approx(exact, abs=0.03)
+    assert metrics.energy_distance(X, X) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_other_metrics_separate_equal_from_different_sets(rng):
+    X, Y, Z = rng.normal(size=(800, 2)), rng.normal(size=(800, 2)), rng.normal(size=(800, 2)) + [1.0, 0.0]
+    assert metrics.mmd2(X, Y)[0] < 0.01 < metrics.mmd2(X, Z)[0]
+    assert metrics.sliced_w1(X, Y) < 0.1 < metrics.sliced_w1(X, Z)
+    assert metrics.histogram_jsd(X, Y) < metrics.histogram_jsd(X, Z)
+    mem = metrics.memorisation(X[:50] + 1e-9, X)
+    assert mem["fraction_within_epsilon"] == 1.0
+    # a Gaussian has κ4 = 0; a uniform on [−1, 1] has κ2 = 1/3, κ4 = −2/15
+    u = rng.uniform(-1, 1, size=(200000, 1))
+    assert metrics.cumulants(u)["kappa4"] == pytest.approx(-2 / 15, abs=3e-3)
+    assert metrics.cumulants(rng.normal(size=(200000, 1)))["kappa4"] == pytest.approx(0, abs=0.03)
+
+
+def test_systematic_resampling_keeps_proportions(rng):
+    w = np.array([0.1, 0.6, 0.3])
+    idx = metrics.systematic_resample(np.repeat(w, 1000) / 1000, rng)
+    counts = np.bincount(idx // 1000, minlength=3) / len(idx)
+    assert counts == pytest.approx(w, abs=1e-3)
+
+
+def test_heat_prior_has_variance_2T(rng):
+    d = _derived("phi_t - lap(phi)")
+    f = field(d, np.zeros((1, 3)), device="cpu")
+    draws = radial_draws(f.kernels, 3, 0.7, 20000, rng)
+    assert draws.var(axis=0) == pytest.approx([1.4] * 3, rel=0.04)
+
+
+def test_poisson_prior_radius_law_closed_and_numeric(rng):
+    """N = 2 Poisson kernel: r T/(T² + r²)^{3/2} has CDF 1 − T/√(T² + r²). Both samplers pass a KS test."""
+    d = _derived("phi_tt + lap(phi)")
+    f = field(d, np.zeros((1, 2)), device="cpu")
+    T = 1.7
+    cdf = lambda r: 1 - T / np.sqrt(T * T + r * r)
+    closed = np.linalg.norm(radial_draws(f.kernels, 2, T, 4000, rng), axis=1)
+    numeric = _numeric_radii(f.kernels["P"], 2, T, 4000, rng)
+    assert stats.kstest(closed, cdf).pvalue > 0.01
+    assert stats.kstest(numeric, cdf).pvalue > 0.01
+
+
+def test_heun_is_second_order_on_a_known_flow():
+    """One data point at 0, heat kernel: v = x/(2t), so x(t) = x(T) √(t/T) exactly."""
+    d = _derived("phi_t - lap(phi)")
+    f = field(d, np.zeros((1, 2)), device="cpu")
+    x0 = np.array([[1.0, -2.0], [0.3, 0.5]])
+    T, t_min = 4.0, 0.01
+    exact = x0 * math.sqrt(t_min / T)
+    errors = {m: [np.abs(integrate(f, x0, log_times(T, t_min, s), m).samples - exact).max() for s in (16, 32, 64)]
+              for m in ("euler", "heun")}
+    heun, euler = np.array(errors["heun"]), np.array(errors["euler"])
+    assert np.log2(heun[:-1] / heun[1:]) == pytest.approx([2.0, 2.0], abs=0.15)   # observed order
+    assert np.log2(euler[:-1] / euler[1:]) == pytest.approx([1.0, 1.0], abs=0.15)
+    rk = integrate(f, x0, log_times(T, t_min, 4), "rk45", rtol=1e-9)
+    assert rk.samples == pytest.approx(exact, abs=1e-7)
+
+
+def test_two_points_are_reproduced_from_both_priors(rng):
+    d = _derived("phi_t - lap(phi)")
+    s = data_splits("two_points", 200, rng)
+    for prior in ("exact", "independent"):
+        g = generate(d, s, n_samples=600, steps=40, prior=prior, seed=3)
+        near = np.minimum(np.linalg.norm(g.run.samples - [1, 0], axis=1), np.linalg.norm(g.run.samples + [1, 0], axis=1))
+        assert np.all(near < 0.01)
+        share = np.mean(g.run.samples[:, 0] > 0)
+        assert abs(share - np.mean(s.train[:, 0] > 0)) < 4 * math.sqrt(0.25 / 600)
+        assert outcome(g) == "reproduced"
+
+
+def test_poisson_reproduces_a_gaussian_mixture(rng):
+    d = _derived("phi_tt + lap(phi)")
+    s = data_splits("gaussians", 400, rng)
+    g = generate(d, s, n_samples=800, steps=40, seed=1)
+    assert g.metrics["energy_distance"] < 3 * g.metrics["energy_distance_baseline"] + 0.01
+    assert g.run.nfe == 80 and not g.findings
+
+
+def test_branching_weights_follow_the_mass(rng):
+    """Yukawa: ∫p(x, t) dx = p̃(0, t) = e^{−mt}; the mean weight carried from T back to t_min is their ratio."""
+    m = 1.3
+    d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
+    mass = sp.lambdify(t, sp.limit(d.flow.p_hat.subs(d.pde.parameters[0].symbol, sp.Rational(13, 10)), k, 0))
+    data = rng.normal(size=(40, 2)) * 0.5
+    f = field(d, data, params={"m": m}, device="cpu")
+    from numeric.generators import sample_prior
+    T, t_min = 0.6, 0.05
+    x0 = sample_prior(f, T, 1000, "exact", rng)
+    run = integrate(f, x0, log_times(T, t_min, 30), "heun", branching=True, ess_threshold=0.0)
+    assert run.resamples == 0
+    w = np.exp(run.log_weights)  # heavy-tailed (far particles gain most): 4 standard errors + 2 % for Heun
+    assert abs(w.mean() - float(mass(t_min) / mass(T))) < 4 * w.std() / math.sqrt(len(w)) + 0.02 * w.mean()
+
+
+def test_resampling_keeps_total_weight(rng):
+    d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
+    data = rng.normal(size=(40, 2)) * 0.5
+    f = field(d, data, params={"m": 1.3}, device="cpu")
+    x0 = data[rng.integers(0, 40, 300)] + rng.normal(size=(300, 2))
+    times = log_times(2.0, 0.05, 40)
+    free = integrate(f, x0, times, "heun", branching=True, ess_threshold=0.0)
+    pop = integrate(f, x0, times, "heun", branching=True, ess_threshold=0.99, rng=rng)
+    assert pop.resamples > 0
+    assert np.exp(pop.log_weights).mean() == pytest.approx(np.exp(free.log_weights).mean(), rel=0.1)
+
+
+def test_non_density_kernels_are_refused_as_findings(rng):
+    d = _derived("phi_t + biharm(phi)")  # the biharmonic kernel has a negative lobe: C1 fails
+    s = data_splits("moons", 50, rng)
+    with pytest.raises(NotSupportedError, match="C1 fails"):
+        generate(d, s, n_samples=50, steps=5)
+
+
+def test_bad_generator_input(rng):
+    d = _derived("phi_t - lap(phi)")
+    f = field(d, np.zeros((2, 2)), device="cpu")
+    with pytest.raises(PDEInputError, match="t_min < T"):
+        log_times(1.0, 2.0, 10)
+    with pytest.raises(PDEInputError, match="method"):
+        integrate(f, np.zeros((3, 2)), log_times(1.0, 0.1, 3), "leapfrog")
+    with pytest.raises(PDEInputError, match="unknown data set"):
+        datasets.make("spirals", 10, rng)
+    with pytest.raises(PDEInputError, match="does not exist"):
+        datasets.load("/nonexistent.npy")
+
+
+def test_user_csv_data_and_embedding(tmp_path, rng):
+    path = tmp_path / "d.csv"
+    np.savetxt(path, rng.normal(size=(40, 3)), delimiter=",", header="a,b,c", comments="")
+    s = data_splits(str(path), 100, rng)
+    assert s.train.shape == (20, 3) and len(s.held_out) == 10
+    emb = datasets.embedding(5)
+    assert emb @ emb.T == pytest.approx(np.eye(2))
+    assert datasets.make("rings", 30, rng, N=5).shape == (30, 5)
+
+
+def test_generate_cli_writes_samples_metrics_and_figures(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["generate", "phi_t - lap(phi)", "--data", "gaussians", "--n-data", "200", "--n-samples", "300",
+                 "--steps", "20", "--out", str(out), "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("energy_distance", "energy_distance_baseline", "nfe", "wall_s"):
+        assert key in summary
+    assert np.load(out / "samples.npy").shape == (300, 2)
+    assert json.loads((out / "metrics.json").read_text())["nfe"] == 40
+    assert (out / "samples.png").stat().st_size > 10000 and (out / "field.png").stat().st_size > 10000
+    assert main(["generate", "phi_t - lap(phi)", "--n-samples", "1", "--out", str(out)]) == 2
+
+
+def test_splits_are_disjoint_draws(rng):
+    s = data_splits("moons", 100, rng)
+    assert isinstance(s, Splits) and not np.allclose(s.train, s.held_out)
