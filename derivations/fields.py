@@ -67,8 +67,7 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
         ratio = sp.simplify((ks.j.expr / ks.P.expr).subs(values))
         if not ratio.has(r):  # heat: 1/(2t); Poisson: 1/t — v needs no per-pair j at all
             out["j/P"] = ClosedKernel(ratio)
-            family = None if ks.R is None else gauss_cauchy(
-                *(sp.sympify(e.subs(values)) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
+            family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
             if family is not None:  # the fused CPU loops apply (numeric/compiled.py)
                 out["family"] = family
     return out

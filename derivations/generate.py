@@ -136,9 +136,9 @@ def generate(d: Derivation, splits: Splits, params: dict | None = None, n_sample
     x0 = sample_prior(f, T, n_samples, prior, rng)
     run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress)
     findings = list(run.findings)
-    scored = run.samples[np.all(np.isfinite(run.samples), axis=1)]
-    m = metrics.report(scored, splits.held_out, splits.train, splits.baseline,
-                       weights=run.weights[np.all(np.isfinite(run.samples), axis=1)] if branching else None)
+    finite = np.all(np.isfinite(run.samples), axis=1)
+    m = metrics.report(run.samples[finite], splits.held_out, splits.train, splits.baseline,
+                       weights=run.weights[finite] if branching else None)
     return Generation(d, params, splits, f, T, t_min, prior, run, m, branching, findings)
 
 

@@ -172,9 +172,10 @@ def _run_generate(args) -> int:
     from report.figures import field_figure, samples_figure
 
     pde = _parsed_pde(args)
-    for name, value in (("--n-data", args.n_data), ("--n-samples", args.n_samples), ("--steps", args.steps)):
-        if value < 2 if name != "--steps" else value < 1:
-            raise PDEInputError(f"{name} {value}: too small")
+    for name, value, least in (("--n-data", args.n_data, 2), ("--n-samples", args.n_samples, 2),
+                               ("--steps", args.steps, 1)):
+        if value < least:  # checked before the (slow) derivation
+            raise PDEInputError(f"{name} {value}: must be at least {least}")
     N = args.dim or (64 if args.data == "digits" else 2)
     splits = data_splits(args.data, args.n_data, np.random.default_rng(args.seed), N)
     d = derive(pde, mode=args.mode, dim=splits.train.shape[1], budget=args.budget, conditions_=False)

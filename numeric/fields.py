@@ -106,7 +106,7 @@ class EmpiricalField:
         self._Y = xp.asarray(data, dtype=dtype)
         self._Y2 = (self._Y * self._Y).sum(axis=1)
         with np.errstate(divide="ignore"):
-            self._logw = xp.asarray(np.log(weights / weights.sum()), dtype=dtype)
+            self._logw = xp.asarray(np.log(self.weights), dtype=dtype)
         self.backend = self._pick_backend(backend, kernels.get("family"))
         if self.backend == "numba":  # zero weights dropped: the fused loops assume finite logits
             keep = weights > 0
