@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from .pde import SAMPLE_VALUES, LinearPDE, s
+from .pde import SAMPLE_VALUES, LinearPDE, latex, s
 
 MODES = ("evolution", "boundary")
 
@@ -30,7 +30,7 @@ class Branch:
         return _tidy(sp.I * self.s)
 
     def _repr_latex_(self) -> str:
-        return rf"$\omega = {sp.latex(self.omega)}$"
+        return rf"$\omega = {latex(self.omega)}$"
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:

@@ -24,7 +24,7 @@ from .errors import (
     UnsafeInputError,
     VariableCoefficientError,
 )
-from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, k, s
+from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, k, latex, s
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -349,8 +349,8 @@ def _build(text, raw, axes, parameters, dim) -> LinearPDE:
         kvars = tuple(AXIS_K[a] for a in "xyz"[:dimension])
         symbol = sp.expand(raw.subs(_K2, sum(kv**2 for kv in kvars)))
     time_order = sp.Poly(symbol, s).degree()
-    canonical, latex = _render(raw)
-    return LinearPDE(text=text, canonical=canonical, latex=latex, symbol=symbol, kvars=kvars,
+    canonical, tex = _render(raw)
+    return LinearPDE(text=text, canonical=canonical, latex=tex, symbol=symbol, kvars=kvars,
                      isotropic=isotropic, dimension=dimension, parameters=parameters, time_order=time_order)
 
 
@@ -396,9 +396,9 @@ def _render(raw: sp.Expr) -> tuple[str, str]:
                 op_tex = rf"\nabla^{{{2 * n}}} {op_tex}"
         else:
             op_text = f"fraclap({op_text}, {sp.sstr(lap_power)})"
-            op_tex = rf"(-\Delta)^{{{sp.latex(lap_power)}}} {op_tex}"
+            op_tex = rf"(-\Delta)^{{{latex(lap_power)}}} {op_tex}"
         text_parts.append(_with_coeff(coeff, op_text, sp.sstr, "*"))
-        latex_parts.append(_with_coeff(coeff, op_tex, sp.latex, " "))
+        latex_parts.append(_with_coeff(coeff, op_tex, latex, " "))
     return _join(text_parts), _join(latex_parts)
 
 

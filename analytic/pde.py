@@ -13,8 +13,25 @@ import re
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from .errors import ParameterError
+
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX in the paper's notation: ε for a parameter named eps, Θ for the Heaviside step."""
+
+    def _print_Symbol(self, expr, style="plain"):
+        return r"\epsilon" if expr.name == "eps" else super()._print_Symbol(expr, style)
+
+    def _print_Heaviside(self, expr, exp=None):
+        tex = rf"\Theta\left({self._print(expr.args[0])}\right)"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+
+def latex(expr) -> str:
+    """The project's one LaTeX printer (every derivation, table and report goes through it)."""
+    return _Printer().doprint(expr)
 
 #: growth rate s = −iω; kept free of assumptions so no root is silently dropped (FIELD-NOTES).
 s = sp.Symbol("s")

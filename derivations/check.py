@@ -20,7 +20,7 @@ from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.criterion import SymbolicCriterion, decide
 from analytic.dispersion import MODES, branches, default_mode
 from analytic.errors import BudgetExceeded, PDEInputError
-from analytic.pde import LinearPDE
+from analytic.pde import LinearPDE, latex
 from numeric.dispersion_scan import SampleScan, scan
 
 
@@ -69,7 +69,7 @@ class CheckResult:
 
     def _repr_latex_(self) -> str:
         rows = [rf"{self.pde.latex} = 0"]
-        rows += [rf"\omega_{{{i + 1}}} = {sp.latex(b.omega)}" for i, b in enumerate(self.branches or ())]
+        rows += [rf"\omega_{{{i + 1}}} = {latex(b.omega)}" for i, b in enumerate(self.branches or ())]
         return r"$\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}$"
 
 
@@ -197,7 +197,7 @@ def to_json(result: CheckResult) -> dict:
         "parameters": [{"name": p.name, "assumption": p.assumption, "declared": p.declared}
                        for p in pde.parameters],
         "branches": [] if result.branches is None else [
-            {"omega": sp.sstr(b.omega), "latex": sp.latex(b.omega), "s": sp.sstr(b.s), "multiplicity": b.multiplicity}
+            {"omega": sp.sstr(b.omega), "latex": latex(b.omega), "s": sp.sstr(b.s), "multiplicity": b.multiplicity}
             for b in result.branches],
         "criterion": {
             "holds": c.holds,

@@ -25,7 +25,7 @@ from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.closed_forms import RealSpaceKernels, local_terms, radial_laplacian, real_space
 from analytic.errors import NotSupportedError, PDEInputError
 from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
-from analytic.pde import LinearPDE, k
+from analytic.pde import LinearPDE, k, latex
 from numeric import conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples
 from numeric.lambdified import mp_function, np_function
@@ -104,6 +104,17 @@ class Derivation:
 
     def __repr__(self) -> str:
         return f"Derivation({self.pde.canonical!r}, dims={self.dims}, verdict={self.verdict!r})"
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: the PDE, its branches, G̃, the density flow and the verdict."""
+        rows = [rf"{self.pde.latex} = 0"]
+        rows += [rf"\omega_{{{i + 1}}} = {latex(b.omega)}" for i, b in enumerate(self.result.branches or ())]
+        if self.green is not None and self.flow is not None:
+            flow = flow_latex(self.flow)
+            rows += [rf"\tilde{{G}}(k, t) = {latex(self.green.G_hat)}",
+                     rf"p = {flow['p']}, \quad \mathbf{{v}} = {flow['v']}, \quad R = {flow['R']}"]
+        rows.append(rf"\text{{{self.verdict.split(':')[0]}}}")
+        return r"$\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}$"
 
 
 def _tally(values: list) -> str | None:
@@ -375,23 +386,41 @@ def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:
 # ---------------------------------------------------------------------------------------
 # output
 # ---------------------------------------------------------------------------------------
-def operator_text(expr: sp.Expr) -> str:
-    """An operator symbol in s, k as PDE text on phi (phi_t, lap(phi)); Fourier form when non-local."""
+def _operator(expr: sp.Expr, tex: bool) -> str:
+    """An operator symbol in s, k as PDE text on phi (phi_t, lap(phi)) or as LaTeX; Fourier form when non-local."""
     terms = local_terms(expr)
     if terms is None:
-        return f"F^-1[({sp.sstr(expr)}) * F[phi]]  (s = d/dt)"
+        return (rf"\mathcal{{F}}^{{-1}}\left[\left({latex(expr)}\right) \hat{{\phi}}\right]" if tex
+                else f"F^-1[({sp.sstr(expr)}) * F[phi]]  (s = d/dt)")
     terms = [term for term in terms if term[0] != 0]
     if not terms:
         return "0"
     parts = []
     for c, a, b in sorted(terms, key=lambda term: (-term[1], -term[2])):
-        atom = "phi" + ("_" + "t" * a if a else "")
-        for _ in range(b):
-            atom = f"lap({atom})"
-        coeff = sp.sstr(c)
-        parts.append(atom if c == 1 else f"-{atom}" if c == -1 else
-                     f"({coeff})*{atom}" if isinstance(c, sp.Add) else f"{coeff}*{atom}")
+        if tex:
+            atom = r"\phi" + ("_{" + "t" * a + "}" if a else "")
+            atom = (r"\nabla^{2} " if b == 1 else rf"\nabla^{{{2 * b}}} " if b else "") + atom
+            coeff = latex(c)
+            parts.append(atom if c == 1 else f"-{atom}" if c == -1 else
+                         rf"\left({coeff}\right) {atom}" if isinstance(c, sp.Add) else f"{coeff} {atom}")
+        else:
+            atom = "phi" + ("_" + "t" * a if a else "")
+            for _ in range(b):
+                atom = f"lap({atom})"
+            coeff = sp.sstr(c)
+            parts.append(atom if c == 1 else f"-{atom}" if c == -1 else
+                         f"({coeff})*{atom}" if isinstance(c, sp.Add) else f"{coeff}*{atom}")
     return " + ".join(parts).replace("+ -", "- ")
+
+
+def operator_text(expr: sp.Expr) -> str:
+    """An operator symbol in s, k as PDE text on phi (phi_t, lap(phi)); Fourier form when non-local."""
+    return _operator(expr, tex=False)
+
+
+def operator_latex(expr: sp.Expr) -> str:
+    """The same operator in the paper's notation (φ_t, ∇²φ), as LaTeX."""
+    return _operator(expr, tex=True)
 
 
 def flow_text(flow: DensityFlow) -> dict:
@@ -400,10 +429,18 @@ def flow_text(flow: DensityFlow) -> dict:
     return {"p": p, "J": f"grad({Jpot})", "v": f"grad({Jpot}) / ({p})", "R": operator_text(-flow.sigma * flow.L00)}
 
 
+def flow_latex(flow: DensityFlow) -> dict:
+    """p, J, v, R as LaTeX (GenPhys notation: J = p v = σ ∇(Q φ))."""
+    p = operator_latex(flow.sigma * flow.M)
+    Jpot = operator_latex(flow.sigma * flow.Q)
+    grad = rf"\nabla {Jpot}" if Jpot in (r"\phi", "0") else rf"\nabla\left({Jpot}\right)"
+    return {"p": p, "J": grad, "v": rf"\frac{{{grad}}}{{{p}}}", "R": operator_latex(-flow.sigma * flow.L00)}
+
+
 def _closed_json(closed, N_checks) -> dict | None:
     if closed is None:
         return None
-    out = {"expr": sp.sstr(closed.expr), "latex": sp.latex(closed.expr), "pair": closed.pair}
+    out = {"expr": sp.sstr(closed.expr), "latex": latex(closed.expr), "pair": closed.pair}
     if N_checks:
         out["check"] = N_checks
     return out
@@ -434,7 +471,7 @@ def to_json(d: Derivation) -> dict:
     real = {}
     for N, ks in d.kernels.items():
         real[str(N)] = {name: _closed_json(c, checks.get((N, name))) for name, c in ks.items()}
-    green = {"mode": d.green.mode, "G_hat": sp.sstr(d.green.G_hat), "latex": sp.latex(d.green.G_hat),
+    green = {"mode": d.green.mode, "G_hat": sp.sstr(d.green.G_hat), "latex": latex(d.green.G_hat),
              "checks": list(d.green.checks),
              "real_space": {N: {"G": v["G"] or d.numeric_G.get(N if not N.isdigit() else int(N),
                                                                "numeric (no closed form for symbolic N)")}

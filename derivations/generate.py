@@ -151,10 +151,11 @@ def outcome(g: Generation) -> str:
     return "reproduced" if good else "poor"
 
 
-def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: int) -> dict:
-    """One row of the verification matrix: verdicts, generator outcome, metrics, and a flag."""
+def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: int) -> tuple[dict, Generation | None]:
+    """One row of the verification matrix (verdicts, generator outcome, metrics, a flag) and the run."""
     row = {"pde": d.pde.canonical, "verdict": d.verdict, "criterion": d.result.criterion.holds,
            "C1": d.c1_holds, "C2": d.c2_holds}
+    g = None
     try:
         g = generate(d, splits, n_samples=n_samples, steps=steps, seed=seed, device="cpu")
         row.update(outcome=outcome(g), params=g.params, energy_distance=g.metrics["energy_distance"],
@@ -165,4 +166,4 @@ def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: 
     generative = d.verdict.startswith("s-generative") or d.verdict.startswith("conditionally")
     works = row["outcome"] == "reproduced"
     row["contradiction"] = generative != works
-    return row
+    return row, g

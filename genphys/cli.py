@@ -54,6 +54,11 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_pde_options(der, example="phi_t - lap(phi)", dim_default="1, 2 and 3", budget_help="seconds per symbolic step")
     der.add_argument("--eval", action="append", default=[], metavar="R,T", dest="points",
                      help="add G(r, t) at this point (repeatable; needs --dim)")
+    der.add_argument("--latex", metavar="FILE.tex", default=None,
+                     help="also write the derivation as a standalone LaTeX document (figures beside it)")
+    der.add_argument("--pdf", action="store_true", help="with --latex: compile it (latexmk or pdflatex)")
+    der.add_argument("--no-verify", action="store_true",
+                     help="with --latex: skip the generator run (the numeric verification section)")
     gen = sub.add_parser("generate", help="run the PDE's learned-free particle generator on data and score it")
     _add_pde_options(gen, example="phi_t - lap(phi)", dim_default="2, or the data's", budget_help="seconds per symbolic step")
     gen.add_argument("--value", action="append", default=[], metavar="NAME=NUMBER",
@@ -78,6 +83,18 @@ def _build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--only", action="append", default=[], metavar="NAME", help="catalog entries to run (repeatable)")
     ver.add_argument("--json", action="store_true", help="print the matrix as JSON")
     ver.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    rep = sub.add_parser("report", help="the catalog (and your PDEs) as a report: HTML, Markdown, LaTeX, figures")
+    rep.add_argument("pdes", nargs="*", metavar="PDE", help='your PDEs, added after the catalog, e.g. "phi_t - lap(phi)"')
+    rep.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
+                     help="parameter assumptions for your PDEs (each PDE takes the ones it uses)")
+    rep.add_argument("--only", action="append", default=[], metavar="NAME",
+                     help="catalog entries to include (repeatable; default all)")
+    rep.add_argument("--no-catalog", action="store_true", help="only your PDEs")
+    rep.add_argument("--no-verify", action="store_true", help="skip the generator runs")
+    rep.add_argument("--pdf", action="store_true", help="also compile report.tex (latexmk or pdflatex)")
+    rep.add_argument("--out", default="genphys-report", help="output folder (default genphys-report)")
+    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
@@ -125,8 +142,17 @@ def _run_derive(args) -> int:
     from derivations.derive import derive, format_text as derive_text, to_json as derive_json
 
     pde = _parsed_pde(args)
+    if args.pdf and not args.latex:
+        raise PDEInputError("--pdf needs --latex FILE.tex (the PDF is compiled from it)")
+    if args.latex and not args.latex.endswith(".tex"):
+        raise PDEInputError(f"--latex {args.latex!r}: give a file name ending in .tex")
     result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
     print(json.dumps(derive_json(result), indent=2) if args.json else derive_text(result))
+    if args.latex:
+        from report.derivation import write_latex
+
+        for line in write_latex(result, args.latex, pdf=args.pdf, verify=not args.no_verify):
+            print(line, file=sys.stderr)
     if result.unsupported:
         print(f"error: {result.unsupported}", file=sys.stderr)
         return 2
@@ -146,6 +172,39 @@ def _run_catalog(args) -> int:
         print(json.dumps([comparison_json(c) for c in comparisons], indent=2))
     else:
         print(format_table(comparisons))
+    return 0
+
+
+def _catalog_names(only: list[str]) -> list[str]:
+    from derivations.catalog import CATALOG
+
+    unknown = set(only) - {e.name for e in CATALOG}
+    if unknown:
+        raise PDEInputError(f"--only {sorted(unknown)}: not in the catalog ({', '.join(e.name for e in CATALOG)})")
+    return [e.name for e in CATALOG if not only or e.name in only]
+
+
+def _run_report(args) -> int:
+    from report.build import _user_params, build, collect
+
+    names = [] if args.no_catalog else _catalog_names(args.only)
+    params = _params(args.param)
+    for text in args.pdes:  # refuse bad input before the slow part
+        parse(text, _user_params(text, params))
+    if not names and not args.pdes:
+        raise PDEInputError("nothing to report: --no-catalog needs at least one PDE argument")
+    if args.budget <= 0:
+        raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
+    progress = lambda i, n, label: _progress(i, n, label)
+    sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, progress)
+    written = build(args.out, sections, pdf=args.pdf, progress=progress)
+    for key in ("html", "markdown", "tex", "pdf"):
+        if written.get(key):
+            print(f"wrote {written[key]}")
+    if args.pdf and not written.get("pdf"):
+        print(f"no PDF: {written['pdf_note']}", file=sys.stderr)
+    contradictions = [s.name for s in sections if s.row and s.row["contradiction"]]
+    print(f"{len(sections)} PDE(s); generator contradicts the verdict for: {', '.join(contradictions) or 'none'}")
     return 0
 
 
@@ -212,16 +271,15 @@ def _run_verify(args) -> int:
     from derivations.derive import derive
     from derivations.generate import data_splits, verify_one
 
-    entries = [e for e in CATALOG if not args.only or e.name in args.only]
-    unknown = set(args.only) - {e.name for e in CATALOG}
-    if unknown:
-        raise PDEInputError(f"--only {sorted(unknown)}: not in the catalog ({', '.join(e.name for e in CATALOG)})")
+    names = _catalog_names(args.only)
+    entries = [e for e in CATALOG if e.name in names]
     splits = data_splits("moons", args.n_data, np.random.default_rng(args.seed))
     rows = []
     for i, e in enumerate(entries):
         _progress(i, len(entries), e.name)
         d = derive(e.parse(), dim=2, budget=args.budget)
-        rows.append({"name": e.name, **verify_one(d, splits, args.n_samples, args.steps, args.seed)})
+        row, _ = verify_one(d, splits, args.n_samples, args.steps, args.seed)
+        rows.append({"name": e.name, **row})
     _progress(len(entries), len(entries), "done")
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
@@ -244,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
-               "verify": _run_verify}[args.command]
+               "verify": _run_verify, "report": _run_report}[args.command]
         return run(args)
     except GenphysError as exc:
         message = " ".join(str(exc).split())

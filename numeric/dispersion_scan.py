@@ -160,3 +160,12 @@ def envelope(pde: LinearPDE, mode: str, sample: dict, ks: list) -> list:
             E = _envelope(_roots(coeff_fn(mpmath.mpf(kk), *values)), mode)
             out.append(None if E is None else float(E))
     return out
+
+
+def growth_rates(pde: LinearPDE, sample: dict, ks: list) -> list:
+    """Re s_j = Im ω_j of every root at each |k| in ``ks`` (isotropic PDEs), sorted, as floats."""
+    coeff_fn = _coefficient_function(pde)
+    with mpmath.workdps(DPS):
+        values = [mpmath.mpf(str(sample[p.name])) for p in pde.parameters]
+        axis = [0] * (len(pde.kvars) - 1)  # anisotropic operators: k along the first axis
+        return [sorted(float(mpmath.re(z)) for z in _roots(coeff_fn(mpmath.mpf(kk), *axis, *values))) for kk in ks]

@@ -1,4 +1,5 @@
-"""Figures of a generator run: samples vs data with trajectories, and p, v on a grid at several t."""
+"""Figures: a derivation's dispersion branches, G(r, t) profiles and C2 overlap; a generator
+run's samples, trajectories, and p, v on a grid at several t."""
 
 from __future__ import annotations
 
@@ -10,7 +11,122 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+import sympy as sp  # noqa: E402
+
+from analytic.green import r, t  # noqa: E402
+from analytic.pde import k  # noqa: E402
+from numeric import hankel  # noqa: E402
+from numeric.dispersion_scan import growth_rates  # noqa: E402
 from numeric.fields import grid  # noqa: E402
+from numeric.lambdified import np_function  # noqa: E402
+
+
+def _save(fig, path: Path, dpi: int = 100) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def _label(sample: dict) -> str:
+    return ", ".join(f"{name} = {value:g}" for name, value in sample.items())
+
+
+def dispersion_figure(d, path: Path) -> Path:
+    """Im ω_j(k) of every root and the envelope E(k) against E(0), at the first parameter sample.
+
+    Boundary reading: the envelope is over the decaying roots only (the ones G keeps)."""
+    sample = d.samples[0] if d.samples else {}
+    ks = np.logspace(-2, 2, 161)
+    rates = growth_rates(d.pde, sample, list(ks))
+    width = max(len(row) for row in rates)
+    table = np.full((len(ks), width), np.nan)
+    for i, row in enumerate(rates):
+        table[i, :len(row)] = row
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for j in range(width):
+        ax.plot(ks, table[:, j], lw=1.2, label=f"root {j + 1} (sorted by Im ω)")
+    kept = table.copy()
+    if d.result.mode == "boundary":
+        kept[~(kept <= 1e-12 * (1 + np.abs(kept)))] = np.nan
+    with np.errstate(invalid="ignore"):
+        E = np.array([np.nanmax(row) if np.any(np.isfinite(row)) else np.nan for row in kept])
+    ax.plot(ks, E, "k--", lw=1.5, label="envelope E(k)")
+    E0 = next((sc.E0 for sc in d.result.criterion.numeric if sc.params == sample), None)
+    if E0 is not None and np.isfinite(E0):
+        ax.axhline(E0, color="tab:red", lw=0.8, ls=":", label="E(0)")
+    ax.set_xscale("log")
+    ax.set_xlabel("k")
+    ax.set_ylabel("Im ω(k) = Re s(k)")
+    ax.set_title(f"{d.result.mode} reading" + (f"; {_label(sample)}" if sample else ""), fontsize=9)
+    ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
+def _green_profiles(d, N: int, values: dict, radii: np.ndarray, times) -> list:
+    """G(r, t) at the given times: the checked closed form, else the FFTLog transform of G̃."""
+    closed = d.kernels[N].G
+    out = []
+    for tt in times:
+        if closed is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):  # wave fronts: 1/√(t² − r²) at r = t
+                g = np_function(closed.expr.subs(values), (r, t))(radii, tt)
+            out.append(np.broadcast_to(np.asarray(g, dtype=complex), radii.shape))
+        else:
+            prof = hankel.profile(np_function(d.green.G_hat.subs(values).subs(t, tt), (k,)), N)
+            out.append(prof.at(radii))
+    return out
+
+
+def green_figure(d, path: Path, times=(0.3, 1.0, 3.0)) -> Path | None:
+    """G(r, t) profiles at several t, N = 2 (real part; the imaginary part dashed where G is complex)."""
+    dims = [N for N in d.kernels if isinstance(N, int)]
+    if not dims:
+        return None
+    N = 2 if 2 in dims else dims[0]
+    sample = d.samples[0] if d.samples else {}
+    values = {p.symbol: sp.Rational(str(sample[p.name])) for p in d.pde.parameters}
+    radii = np.linspace(0.01, 5.0, 500)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    try:
+        profiles = _green_profiles(d, N, values, radii, times)
+    except Exception as exc:  # a kernel we cannot tabulate: the figure says why, the report goes on
+        profiles = []
+        ax.text(0.5, 0.5, f"G(r, t) could not be tabulated:\n{str(exc)[:80]}", ha="center", transform=ax.transAxes)
+    finite = []
+    for tt, g in zip(times, profiles):
+        line, = ax.plot(radii, g.real, lw=1.2, label=f"t = {tt:g}")
+        finite.append(g.real[np.isfinite(g.real)])
+        if np.nanmax(np.abs(g.imag)) > 1e-12 * np.nanmax(np.abs(g)):
+            ax.plot(radii, g.imag, lw=1.0, ls="--", color=line.get_color(), label=f"Im, t = {tt:g}")
+            finite.append(g.imag[np.isfinite(g.imag)])
+    if profiles:
+        values_ = np.concatenate(finite)
+        lo, hi = np.percentile(values_, [1, 99]) if values_.size else (-1.0, 1.0)
+        pad = 0.1 * ((hi - lo) or 1.0)
+        ax.set_ylim(lo - pad, hi + pad)  # wave fronts diverge: show the bulk
+        source = "closed form" if d.kernels[N].G is not None else "numeric transform (FFTLog)"
+        ax.set_title(f"G(r, t), N = {N}, {source}" + (f"; {_label(sample)}" if sample else ""), fontsize=9)
+        ax.legend(fontsize=7)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel("r")
+    return _save(fig, path)
+
+
+def c2_figure(d, path: Path) -> Path | None:
+    """C2's overlap F(T) of the priors of two data points at distance 1, per N and parameter sample."""
+    if not d.c2:
+        return None
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for c in d.c2:
+        ax.plot(c.T, c.F, "o-", ms=3, lw=1.0, label=f"N = {c.N}" + (f", {_label(c.params)}" if c.params else ""))
+    ax.axhline(1.0, color="k", lw=0.5, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("T")
+    ax.set_ylabel("F(T)")
+    ax.set_title("C2: overlap of the priors of two data points (1 = forgotten)", fontsize=9)
+    ax.legend(fontsize=6)
+    return _save(fig, path)
 
 
 def samples_figure(g, path: Path) -> Path:
@@ -30,10 +146,7 @@ def samples_figure(g, path: Path) -> Path:
     axes[0].set_xlim(lo[0] - pad[0], hi[0] + pad[0])
     axes[0].set_ylim(lo[1] - pad[1], hi[1] + pad[1])
     fig.suptitle(g.derivation.pde.canonical)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=110)
 
 
 def field_figure(g, path: Path, count: int = 4, resolution: int = 60) -> Path | None:
@@ -55,7 +168,4 @@ def field_figure(g, path: Path, count: int = 4, resolution: int = 60) -> Path | 
         ax.streamplot(xs, ys, v[:, 0].reshape(resolution, resolution).T, v[:, 1].reshape(resolution, resolution).T,
                       color="w", density=0.8, linewidth=0.6)
         ax.set_title(f"log p and v at t = {tt:.3g}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=90)

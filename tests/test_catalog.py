@@ -1,5 +1,7 @@
 """Every catalog entry (registered once, tested here without a list): branches, verdicts, errata."""
 
+import shutil
+
 import mpmath
 import pytest
 import sympy as sp
@@ -64,3 +66,25 @@ def test_the_known_paper_errors_are_found(comparisons):
     assert not comparisons["helmholtz"].criterion_agree  # fails for every k0 > 0
     third = comparisons["third_order"]
     assert not third.criterion_agree and third.other_reading == "boundary: yes"
+
+
+@pytest.mark.parametrize("entry", CATALOG, ids=lambda e: e.name)
+def test_latex_of_every_entry_is_well_formed(entry, comparisons, tmp_path):
+    from report.derivation import derivation_blocks
+    from report.document import to_tex
+    from texcheck import problems
+
+    source = to_tex(derivation_blocks(comparisons[entry.name].derivation, title=entry.title), entry.title, tmp_path)
+    assert problems(source) == [], problems(source)
+
+
+@pytest.mark.skipif(not (shutil.which("latexmk") or shutil.which("pdflatex")), reason="no TeX engine installed")
+def test_latex_of_the_whole_catalog_compiles(comparisons, tmp_path):
+    from report.derivation import derivation_blocks
+    from report.document import compile_pdf, to_tex
+
+    blocks = [b for e in CATALOG for b in derivation_blocks(comparisons[e.name].derivation, title=e.title)]
+    tex = tmp_path / "catalog.tex"
+    tex.write_text(to_tex(blocks, "The catalog", tmp_path), encoding="ascii")
+    pdf, note = compile_pdf(tex)
+    assert pdf is not None and pdf.exists(), note

@@ -1,0 +1,294 @@
+"""One document model, three writers: LaTeX (compilable), Markdown, and self-contained HTML.
+
+A document is a list of blocks (Heading, Para, Table, Figure, Items). Text is plain Unicode;
+maths is LaTeX inside `Math`, written as $…$ in LaTeX and Markdown and converted to MathML for
+the HTML (latex2mathml: Chromium renders MathML natively, so no script and no network).
+Figures are PNG files: referenced by relative path in LaTeX and Markdown, embedded as data URIs
+in the HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from latex2mathml.converter import convert as _mathml
+
+
+@dataclass(frozen=True)
+class Math:
+    latex: str
+    display: bool = False
+
+
+Inline = str | Math
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 1 section, 2 subsection, 3 subsubsection
+    text: str
+
+
+@dataclass(frozen=True)
+class Para:
+    parts: tuple  # of Inline
+
+
+@dataclass(frozen=True)
+class Items:
+    items: tuple  # of tuples of Inline
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple  # of str
+    rows: tuple  # of tuples of cells; a cell is a str, a Math or a tuple of Inline
+    caption: str = ""
+    widths: tuple | None = None  # relative column widths (LaTeX); equal when None
+
+
+@dataclass(frozen=True)
+class Figure:
+    path: Path
+    caption: str
+
+
+def para(*parts) -> Para:
+    return Para(tuple(parts))
+
+
+def _parts(cell) -> tuple:
+    return cell if isinstance(cell, tuple) else (cell,)
+
+
+# ---------------------------------------------------------------------------------------
+# LaTeX
+# ---------------------------------------------------------------------------------------
+PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[T1]{fontenc}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage{longtable,array,booktabs}
+\usepackage[hidelinks]{hyperref}
+\setlength{\emergencystretch}{3em}
+\allowdisplaybreaks
+"""
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+_TEX_MATH = {"ω": r"\omega", "φ": r"\phi", "ϕ": r"\phi", "π": r"\pi", "ε": r"\epsilon", "ϵ": r"\epsilon",
+             "ν": r"\nu", "κ": r"\kappa", "σ": r"\sigma", "α": r"\alpha", "β": r"\beta", "δ": r"\delta",
+             "Δ": r"\Delta", "γ": r"\gamma", "μ": r"\mu", "λ": r"\lambda", "θ": r"\theta", "Θ": r"\Theta",
+             "ρ": r"\rho", "τ": r"\tau", "χ": r"\chi", "ψ": r"\psi", "Σ": r"\Sigma", "ℓ": r"\ell",
+             "∂": r"\partial", "∇": r"\nabla", "∞": r"\infty", "∫": r"\int", "∑": r"\sum", "√": r"\surd",
+             "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "≈": r"\approx", "≳": r"\gtrsim", "≲": r"\lesssim",
+             "±": r"\pm", "∓": r"\mp", "×": r"\times", "·": r"\cdot", "→": r"\to", "←": r"\leftarrow",
+             "∈": r"\in", "∝": r"\propto", "≡": r"\equiv", "∼": r"\sim", "⟨": r"\langle", "⟩": r"\rangle",
+             "⁻": "^{-}", "¹": "^{1}", "²": "^{2}", "³": "^{3}", "⁴": "^{4}", "⁰": "^{0}", "⁵": "^{5}",
+             "⁶": "^{6}", "⁷": "^{7}", "⁸": "^{8}", "⁹": "^{9}", "½": r"\tfrac12", "∓": r"\mp",
+             "₀": "_{0}", "₁": "_{1}", "₂": "_{2}", "ⱼ": "_{j}", "ᵢ": "_{i}"}
+_TEX_TEXT = {"−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}",
+             "é": r"\'e", "ö": r'\"o', "ü": r'\"u', "ä": r'\"a', "\u00a0": "~"}
+
+
+def tex_text(text: str) -> str:
+    """Plain Unicode text as LaTeX source (ASCII only): specials escaped, symbols as math."""
+    out = []
+    text = unicodedata.normalize("NFC", text)
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if i + 1 < len(text) and text[i + 1] == "\u0303":  # p̃, G̃: a combining tilde
+            out.append(rf"\ensuremath{{\tilde{{{_tex_char(ch, math=True)}}}}}")
+            i += 2
+            continue
+        out.append(_tex_char(ch))
+        i += 1
+    return "".join(out)
+
+
+def _tex_char(ch: str, math: bool = False) -> str:
+    if ch in _TEX_SPECIAL and not math:
+        return _TEX_SPECIAL[ch]
+    if ch in _TEX_MATH:
+        return _TEX_MATH[ch] if math else rf"\ensuremath{{{_TEX_MATH[ch]}}}"
+    if ch in _TEX_TEXT:
+        return _TEX_TEXT[ch]
+    if ord(ch) < 128:
+        return ch
+    # never drop a character: unknown symbols keep their Unicode name
+    return f"[{unicodedata.name(ch, hex(ord(ch)))}]"
+
+
+def _tex_inline(parts) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, Math):
+            out.append(rf"\[ {part.latex} \]" if part.display else f"${part.latex}$")
+        else:
+            out.append(tex_text(part))
+    return "".join(out)
+
+
+def _tex_block(block, root: Path) -> str:
+    if isinstance(block, Heading):
+        command = {1: "section", 2: "subsection", 3: "subsubsection"}.get(block.level, "paragraph")
+        return rf"\{command}{{{tex_text(block.text)}}}"
+    if isinstance(block, Para):
+        return _tex_inline(block.parts)
+    if isinstance(block, Items):
+        return "\\begin{itemize}\n" + "\n".join(rf"\item {_tex_inline(i)}" for i in block.items) + "\n\\end{itemize}"
+    if isinstance(block, Table):
+        widths = block.widths or (1.0,) * len(block.header)
+        spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{0.9 * w / sum(widths):.3f}\linewidth}}" for w in widths)
+        lines = [r"{\small", rf"\begin{{longtable}}{{{spec}}}"]
+        if block.caption:
+            lines.append(rf"\caption{{{tex_text(block.caption)}}}\\")
+        head = " & ".join(rf"\textbf{{{tex_text(h)}}}" for h in block.header) + r" \\ \midrule"
+        lines += [r"\toprule", head, r"\endhead"]
+        for row in block.rows:
+            lines.append(" & ".join(_tex_inline(_parts(cell)) for cell in row) + r" \\")
+        lines += [r"\bottomrule", r"\end{longtable}}"]
+        return "\n".join(lines)
+    if isinstance(block, Figure):
+        rel = os.path.relpath(block.path, root).replace(os.sep, "/")
+        return "\n".join([r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width=0.75\linewidth]{{{rel}}}",
+                          rf"\caption{{{tex_text(block.caption)}}}", r"\end{figure}"])
+    raise TypeError(f"internal: unknown block {block!r}")
+
+
+def to_tex(blocks: list, title: str, root: Path) -> str:
+    """A standalone, compilable LaTeX document; figure paths relative to ``root`` (the .tex folder)."""
+    body = "\n\n".join(_tex_block(b, root) for b in blocks)
+    return (PREAMBLE + rf"\title{{{tex_text(title)}}}" + "\n" + r"\date{}" + "\n\\begin{document}\n\\maketitle\n"
+            + body + "\n\\end{document}\n")
+
+
+def compile_pdf(tex: Path) -> tuple[Path | None, str]:
+    """PDF next to ``tex`` with latexmk (or pdflatex twice); (None, how to install) without a TeX engine."""
+    tex = Path(tex)
+    if shutil.which("latexmk"):
+        cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name]
+    elif shutil.which("pdflatex"):
+        cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name]
+    else:
+        return None, ("no TeX engine found (latexmk or pdflatex); the .tex is written. Install one, e.g. "
+                      "`apt-get install texlive-latex-base texlive-latex-recommended latexmk`, and run "
+                      f"`latexmk -pdf {tex.name}` in {tex.parent}")
+    runs = 1 if cmd[0] == "latexmk" else 2  # pdflatex: a second run settles longtable widths
+    for _ in range(runs):
+        done = subprocess.run(cmd, cwd=tex.parent, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            log = (done.stdout or "") + (done.stderr or "")
+            errors = [line for line in log.splitlines() if line.startswith("!")]
+            return None, f"{cmd[0]} failed on {tex.name}: " + ("; ".join(errors[:3]) or log[-400:])
+    return tex.with_suffix(".pdf"), f"compiled with {cmd[0]}"
+
+
+# ---------------------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_|<>\[\]])")
+
+
+def _md_inline(parts) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, Math):
+            out.append(f"\n$$\n{part.latex}\n$$\n" if part.display else f"${part.latex}$")
+        else:
+            out.append(_MD_SPECIAL.sub(r"\\\1", part))
+    return "".join(out)
+
+
+def _md_block(block, root: Path) -> str:
+    if isinstance(block, Heading):
+        return "#" * (block.level + 1) + " " + block.text
+    if isinstance(block, Para):
+        return _md_inline(block.parts)
+    if isinstance(block, Items):
+        return "\n".join("- " + _md_inline(i).replace("\n", " ") for i in block.items)
+    if isinstance(block, Table):
+        cell = lambda c: _md_inline(_parts(c)).replace("\n", " ")
+        lines = ([f"*{block.caption}*", ""] if block.caption else [])
+        lines += ["| " + " | ".join(block.header) + " |", "|" + "---|" * len(block.header)]
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in block.rows]
+        return "\n".join(lines)
+    if isinstance(block, Figure):
+        rel = os.path.relpath(block.path, root).replace(os.sep, "/")
+        caption = _md_inline((block.caption,))
+        return f"![{caption}]({rel})\n\n*{caption}*"
+    raise TypeError(f"internal: unknown block {block!r}")
+
+
+def to_markdown(blocks: list, title: str, root: Path) -> str:
+    return f"# {title}\n\n" + "\n\n".join(_md_block(b, root) for b in blocks) + "\n"
+
+
+# ---------------------------------------------------------------------------------------
+# HTML (self-contained)
+# ---------------------------------------------------------------------------------------
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em;width:100%}
+th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
+th{background:#f0f0f0}caption{caption-side:top;font-style:italic;text-align:left;padding:4px 0}
+figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:0.9em;color:#555}
+math{font-size:1.05em}nav li{margin:0.1em 0}
+"""
+
+
+def _html_inline(parts) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, Math):
+            mathml = _mathml(part.latex, display="block" if part.display else "inline")
+            out.append(f'<div class="eq">{mathml}</div>' if part.display else mathml)
+        else:
+            out.append(html.escape(part))
+    return "".join(out)
+
+
+def _anchor(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _html_block(block) -> str:
+    if isinstance(block, Heading):
+        level = block.level + 1
+        return f'<h{level} id="{_anchor(block.text)}">{html.escape(block.text)}</h{level}>'
+    if isinstance(block, Para):
+        return f"<p>{_html_inline(block.parts)}</p>"
+    if isinstance(block, Items):
+        return "<ul>" + "".join(f"<li>{_html_inline(i)}</li>" for i in block.items) + "</ul>"
+    if isinstance(block, Table):
+        caption = f"<caption>{html.escape(block.caption)}</caption>" if block.caption else ""
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in block.header)
+        rows = "".join("<tr>" + "".join(f"<td>{_html_inline(_parts(c))}</td>" for c in row) + "</tr>"
+                       for row in block.rows)
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    if isinstance(block, Figure):
+        data = base64.b64encode(Path(block.path).read_bytes()).decode("ascii")
+        return (f'<figure><img alt="{html.escape(block.caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{html.escape(block.caption)}</figcaption></figure>")
+    raise TypeError(f"internal: unknown block {block!r}")
+
+
+def to_html(blocks: list, title: str) -> str:
+    """One self-contained page: figures embedded, maths as MathML, a table of contents."""
+    toc = "".join(f'<li><a href="#{_anchor(b.text)}">{html.escape(b.text)}</a></li>'
+                  for b in blocks if isinstance(b, Heading) and b.level == 1)
+    body = "\n".join(_html_block(b) for b in blocks)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+            f"<nav><ul>{toc}</ul></nav>\n{body}\n</body></html>\n")

@@ -1,0 +1,176 @@
+"""Documents: LaTeX export (well-formed without a TeX engine, compiled with one), the report's HTML,
+Markdown and LaTeX, and the page as a browser renders it (skipped where no Chromium is installed)."""
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from analytic.grammar import parse
+from analytic.green import r, t
+from analytic.pde import k, latex, s
+from derivations.derive import derive, operator_latex
+from genphys.cli import main
+from report.derivation import write_latex
+from report.document import Figure, Heading, Items, Math, Table, compile_pdf, para, tex_text, to_html, to_markdown, to_tex
+from texcheck import problems
+
+TEX = shutil.which("latexmk") or shutil.which("pdflatex")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def heat():
+    return derive(parse("phi_t - lap(phi)"), dim=2)
+
+
+def test_text_is_escaped_to_ascii_without_losing_symbols():
+    out = tex_text("50% of p̃ ≤ 1 & x_1 {ω} ~ $5 # ∇²φ — “ok” ☃")
+    assert out.isascii()
+    for piece in (r"50\%", r"\ensuremath{\tilde{p}}", r"\ensuremath{\leq}", r"\&", r"x\_1", r"\{\ensuremath{\omega}\}",
+                  r"\textasciitilde{}", r"\$5", r"\#", r"\ensuremath{\nabla}\ensuremath{^{2}}\ensuremath{\phi}", "---",
+                  "[SNOWMAN]"):
+        assert piece in out, piece
+
+
+def test_printer_uses_the_papers_notation():
+    eps = sp.Symbol("eps", positive=True)
+    assert latex(eps * sp.Heaviside(t - r)) in (r"\epsilon \Theta\left(- r + t\right)", r"\Theta\left(- r + t\right) \epsilon")
+    # p = φ_t + 2εφ and the Laplacian of φ_t (symbol −k² s), from operator symbols in s and k
+    assert operator_latex(s + 2 * eps) == r"\phi_{t} + 2 \epsilon \phi"
+    assert operator_latex(-k**2 * s) == r"\nabla^{2} \phi_{t}"
+
+
+def test_writers_render_every_block(tmp_path):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    png = tmp_path / "fig.png"
+    fig.savefig(png)
+    plt.close(fig)
+    blocks = [Heading(1, "Section"), para("p̃ = ", Math(r"\frac{1}{2}"), " and", Math(r"x^{2}", display=True)),
+              Items((("one",), ("two ", Math(r"\omega")))),
+              Table(("a", "b|c"), (("1", Math(r"\sqrt{2}")), ("x_1", ("y ", Math("z")))), "a caption"),
+              Figure(png, "a figure")]
+    tex = to_tex(blocks, "Title", tmp_path)
+    assert problems(tex) == [] and r"\includegraphics[width=0.75\linewidth]{fig.png}" in tex
+    md = to_markdown(blocks, "Title", tmp_path)
+    assert "![a figure](fig.png)" in md and r"$\frac{1}{2}$" in md and r"x\_1" in md and r"b\|c" not in md
+    page = to_html(blocks, "Title")
+    assert page.count("<math") == 5 and "data:image/png;base64," in page and "<table>" in page
+    assert "http://" not in page.replace("http://www.w3.org/1998/Math/MathML", "")
+
+
+def test_derivation_latex_is_well_formed_and_complete(heat, tmp_path):
+    out = write_latex(heat, tmp_path / "heat.tex", verify=False)
+    source = (tmp_path / "heat.tex").read_text()
+    assert problems(source) == [], problems(source)
+    for section in ("The PDE", "Symbol and dispersion relation", "Criterion (GenPhys Eq. 16)", "Green's function",
+                    "Density flow", "C1: a well-behaved density flow", "C2: the prior forgets the data", "Verdict"):
+        assert rf"\subsection{{{tex_text(section)}}}" in source, section
+    assert r"\omega_{1}(k) = - i k^{2}" in source
+    assert r"p = \phi" in source and heat.verdict.split(":")[0] in source
+    figures = sorted((tmp_path / "heat-figures").glob("*.png"))
+    assert len(figures) == 3 and all(f"heat-figures/{f.name}" in source for f in figures)
+    assert out[0].startswith("wrote")
+
+
+@pytest.mark.skipif(TEX is None, reason="no TeX engine (latexmk/pdflatex) installed")
+def test_derivation_latex_compiles(heat, tmp_path):
+    write_latex(heat, tmp_path / "heat.tex", verify=False)
+    pdf, note = compile_pdf(tmp_path / "heat.tex")
+    assert pdf is not None and pdf.exists() and pdf.stat().st_size > 20_000, note
+
+
+def test_pdf_without_engine_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    (tmp_path / "x.tex").write_text("x")
+    pdf, note = compile_pdf(tmp_path / "x.tex")
+    assert pdf is None and "apt-get install" in note and "the .tex is written" in note
+
+
+def test_repr_latex(heat):
+    text = heat._repr_latex_()
+    assert text.startswith(r"$\begin{gathered}") and r"\omega_{1} = - i k^{2}" in text
+    assert r"\tilde{G}(k, t) = e^{- k^{2} t}" in text and "s-generative" in text
+    assert repr(heat).startswith("Derivation(")
+
+
+def test_derive_cli_latex_and_bad_options(tmp_path, capsys):
+    assert main(["derive", "phi_t - lap(phi)", "--dim", "2", "--pdf"]) == 2
+    assert "--pdf needs --latex" in capsys.readouterr().err
+    assert main(["derive", "phi_t - lap(phi)", "--dim", "2", "--latex", str(tmp_path / "x.pdf")]) == 2
+    assert "ending in .tex" in capsys.readouterr().err
+    assert main(["derive", "phi_t - lap(phi)", "--dim", "2", "--latex", str(tmp_path / "d.tex"), "--no-verify"]) == 0
+    assert (tmp_path / "d.tex").exists()
+
+
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    code = main(["report", "--out", str(out), "--only", "diffusion", "--only", "dissipative_wave",
+                 "phi_t - lap(phi) + c*phi", "--param", "c=positive"])
+    assert code == 0
+    return out
+
+
+def test_report_files_and_contents(small_report):
+    page = (small_report / "index.html").read_text()
+    # figures embedded (dispersion, G, C2 per PDE; samples and field for the runs), maths as MathML
+    assert page.count('src="data:image/png;base64,') >= 10
+    for title in ("Verification matrix", "The paper's tables, reproduced", "Errata: where the paper and the derivation differ",
+                  "Diffusion (diffusion models)", "Dissipative wave (telegraph)"):
+        assert title.replace("'", "&#x27;") in page, title
+    assert "<math" in page and "<script" not in page and 'src="http' not in page
+    # the errata carry the catalog's reasons for every computed disagreement
+    assert "the paper says" in page and "flips the sign of the damping term" in page
+    tex = (small_report / "report.tex").read_text()
+    assert problems(tex) == [], problems(tex)
+    md = (small_report / "report.md").read_text()
+    assert md.count("](figures/") >= 10 and all((small_report / "figures" / p.name).exists()
+                                                 for p in (small_report / "figures").iterdir())
+    matrix = json.loads((small_report / "verify.json").read_text())
+    assert [row["name"] for row in matrix] == ["diffusion", "dissipative_wave", "pde-1"]
+    assert not any(row["contradiction"] for row in matrix)
+    catalog = json.loads((small_report / "catalog.json").read_text())
+    items = {c["name"]: c["items"] for c in catalog}
+    assert items["dissipative_wave"]["omega"]["agree"] is False and items["diffusion"]["G"]["agree"] is True
+
+
+@pytest.mark.skipif(TEX is None, reason="no TeX engine (latexmk/pdflatex) installed")
+def test_report_latex_compiles(small_report):
+    pdf, note = compile_pdf(small_report / "report.tex")
+    assert pdf is not None and pdf.stat().st_size > 100_000, note
+
+
+def test_report_refuses_bad_input(capsys, tmp_path):
+    assert main(["report", "--out", str(tmp_path), "--only", "nonsense"]) == 2
+    assert "not in the catalog" in capsys.readouterr().err
+    assert main(["report", "--out", str(tmp_path), "--no-catalog"]) == 2
+    assert "nothing to report" in capsys.readouterr().err
+    assert main(["report", "--out", str(tmp_path), "--no-catalog", "phi_t - lap(phi*phi)"]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+def test_report_renders_in_a_browser(small_report, tmp_path):
+    """As a person would look at it: the page renders, figures decode, tables and maths are laid out."""
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    url = (small_report / "index.html").resolve().as_uri()
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    assert dom.count("<img") >= 10 and dom.count("<table") >= 5 and dom.count("<math") > 20
+    shot = tmp_path / "page.png"
+    subprocess.run([CHROMIUM, *flags, "--window-size=1200,2400", f"--screenshot={shot}", url],
+                   capture_output=True, text=True, timeout=120)
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)[..., :3]
+    ink = np.mean(np.any(pixels < 0.9, axis=-1))  # share of non-white pixels: text, tables, figures
+    colour = np.mean(np.ptp(pixels, axis=-1) > 0.2)  # saturated pixels: the figures' lines and links
+    assert 0.03 < ink < 0.6 and colour > 0.001, (ink, colour)
