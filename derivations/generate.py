@@ -139,7 +139,18 @@ def generate(d: Derivation, splits: Splits, params: dict | None = None, n_sample
     finite = np.all(np.isfinite(run.samples), axis=1)
     m = metrics.report(run.samples[finite], splits.held_out, splits.train, splits.baseline,
                        weights=run.weights[finite] if branching else None)
+    m.update(prior_dependence(f, T, min(n_samples, 1000), seed))
     return Generation(d, params, splits, f, T, t_min, prior, run, m, branching, findings)
+
+
+def prior_dependence(f, T: float, n: int, seed: int) -> dict:
+    """C2 in practice: energy distance between the exact prior at T (the data mixture) and the
+    data-independent one (the kernel around the data mean), beside that of two exact draws (noise).
+    A separate random stream, so the run itself does not change."""
+    rng = np.random.default_rng([seed, 1])
+    exact, independent, again = (sample_prior(f, T, n, kind, rng) for kind in ("exact", "independent", "exact"))
+    return {"prior_gap": metrics.energy_distance(exact, independent),
+            "prior_gap_noise": metrics.energy_distance(exact, again)}
 
 
 def outcome(g: Generation) -> str:
@@ -159,7 +170,8 @@ def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: 
     try:
         g = generate(d, splits, n_samples=n_samples, steps=steps, seed=seed, device="cpu")
         row.update(outcome=outcome(g), params=g.params, energy_distance=g.metrics["energy_distance"],
-                   energy_distance_baseline=g.metrics["energy_distance_baseline"], nfe=g.run.nfe,
+                   energy_distance_baseline=g.metrics["energy_distance_baseline"], prior_gap=g.metrics["prior_gap"],
+                   prior_gap_noise=g.metrics["prior_gap_noise"], nfe=g.run.nfe,
                    wall_s=g.run.wall_s, findings=g.findings)
     except (NotSupportedError, GenphysError) as exc:
         row.update(outcome="refused", findings=[str(exc)])

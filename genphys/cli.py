@@ -185,12 +185,12 @@ def _catalog_names(only: list[str]) -> list[str]:
 
 
 def _run_report(args) -> int:
-    from report.build import _user_params, build, collect
+    from report.build import user_params, build, collect
 
     names = [] if args.no_catalog else _catalog_names(args.only)
     params = _params(args.param)
     for text in args.pdes:  # refuse bad input before the slow part
-        parse(text, _user_params(text, params))
+        parse(text, user_params(text, params))
     if not names and not args.pdes:
         raise PDEInputError("nothing to report: --no-catalog needs at least one PDE argument")
     if args.budget <= 0:
@@ -258,6 +258,8 @@ def _run_generate(args) -> int:
         print(f"{g.derivation.pde.canonical}: {summary['outcome']} — energy distance {g.metrics['energy_distance']:.4g} "
               f"(data-split baseline {g.metrics['energy_distance_baseline']:.4g}), NFE {g.run.nfe}, "
               f"{g.run.wall_s:.2f} s, memorised fraction {g.metrics['memorisation']['fraction_within_epsilon']:.3f}")
+        print(f"prior at T = {g.T:.3g}: energy distance exact vs data-independent prior {g.metrics['prior_gap']:.3g} "
+              f"(two exact draws: {g.metrics['prior_gap_noise']:.3g}; equal means the prior has forgotten the data)")
         for finding in g.findings:
             print(f"finding: {finding}")
         print(f"wrote {out}/samples.npy, metrics.json, " + ", ".join(p.name for p in figures if p))

@@ -41,7 +41,7 @@ class Section:
     run: object
 
 
-def _user_params(text: str, params: dict) -> dict:
+def user_params(text: str, params: dict) -> dict:
     """The --param declarations this PDE uses (one set of declarations serves several PDEs)."""
     return {name: a for name, a in params.items() if re.search(rf"\b{re.escape(name)}\b", text)}
 
@@ -61,7 +61,7 @@ def collect(names: list[str], pdes: list[str], params: dict, verify: bool, budge
     for j, text in enumerate(pdes):
         if progress:
             progress(len(entries) + j, total, text[:30])
-        d = derive(parse(text, _user_params(text, params)), dim=2, budget=budget)
+        d = derive(parse(text, user_params(text, params)), dim=2, budget=budget)
         row, g = verification_run(d, seed) if verify and not d.unsupported else (None, None)
         sections.append(Section(f"pde-{j + 1}", f"{d.pde.canonical} = 0 (yours)", d, None, row, g))
     if progress:

@@ -160,7 +160,9 @@ def _verification(d: Derivation, row: dict | None, figures: dict, level: int) ->
         blocks.append(para(
             f"Outcome: {row['outcome']} (parameters {_params(row.get('params', {}))}). Energy distance of the "
             f"samples to a held-out split {row['energy_distance']:.3g}, against {row['energy_distance_baseline']:.3g} "
-            f"for a second data split; NFE {row['nfe']}, {row['wall_s']:.2f} s."))
+            f"for a second data split; NFE {row['nfe']}, {row['wall_s']:.2f} s. Prior at T: energy distance "
+            f"between the exact (data-mixture) and the data-independent prior {row['prior_gap']:.3g}, against "
+            f"{row['prior_gap_noise']:.3g} between two exact draws (equal: the prior has forgotten the data, C2)."))
     else:
         blocks.append(para(f"Outcome: {row['outcome']}."))
     if row.get("findings"):

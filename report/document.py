@@ -154,7 +154,7 @@ def _tex_block(block, root: Path) -> str:
         spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{0.9 * w / sum(widths):.3f}\linewidth}}" for w in widths)
         lines = [r"{\small", rf"\begin{{longtable}}{{{spec}}}"]
         if block.caption:
-            lines.append(rf"\caption{{{tex_text(block.caption)}}}\\")
+            lines.append(rf"\caption*{{{tex_text(block.caption)}}}\\")  # the caption names the table itself
         head = " & ".join(rf"\textbf{{{tex_text(h)}}}" for h in block.header) + r" \\ \midrule"
         lines += [r"\toprule", head, r"\endhead"]
         for row in block.rows:
@@ -259,14 +259,21 @@ def _html_inline(parts) -> str:
     return "".join(out)
 
 
-def _anchor(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+def _anchors(blocks: list) -> dict:
+    """A unique id per heading (repeated subsection titles get -2, -3, …)."""
+    seen, out = {}, {}
+    for i, b in enumerate(blocks):
+        if isinstance(b, Heading):
+            base = re.sub(r"[^a-z0-9]+", "-", b.text.lower()).strip("-") or "section"
+            seen[base] = seen.get(base, 0) + 1
+            out[i] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+    return out
 
 
-def _html_block(block) -> str:
+def _html_block(block, anchor: str | None = None) -> str:
     if isinstance(block, Heading):
         level = block.level + 1
-        return f'<h{level} id="{_anchor(block.text)}">{html.escape(block.text)}</h{level}>'
+        return f'<h{level} id="{anchor}">{html.escape(block.text)}</h{level}>'
     if isinstance(block, Para):
         return f"<p>{_html_inline(block.parts)}</p>"
     if isinstance(block, Items):
@@ -286,9 +293,10 @@ def _html_block(block) -> str:
 
 def to_html(blocks: list, title: str) -> str:
     """One self-contained page: figures embedded, maths as MathML, a table of contents."""
-    toc = "".join(f'<li><a href="#{_anchor(b.text)}">{html.escape(b.text)}</a></li>'
-                  for b in blocks if isinstance(b, Heading) and b.level == 1)
-    body = "\n".join(_html_block(b) for b in blocks)
+    anchors = _anchors(blocks)
+    toc = "".join(f'<li><a href="#{anchors[i]}">{html.escape(b.text)}</a></li>'
+                  for i, b in enumerate(blocks) if isinstance(b, Heading) and b.level == 1)
+    body = "\n".join(_html_block(b, anchors.get(i)) for i, b in enumerate(blocks))
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
             f"<nav><ul>{toc}</ul></nav>\n{body}\n</body></html>\n")

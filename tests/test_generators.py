@@ -184,3 +184,18 @@ def test_generate_cli_writes_samples_metrics_and_figures(tmp_path, capsys):
 def test_splits_are_disjoint_draws(rng):
     s = data_splits("moons", 100, rng)
     assert isinstance(s, Splits) and not np.allclose(s.train, s.held_out)
+
+
+def test_prior_dependence_separates_forgetting_from_remembering(rng):
+    """C2 in practice: at the default T the exact and data-independent priors agree to sampling noise;
+    at a T where the kernel is 1/20 of the data radius the exact prior is still the data."""
+    from derivations.generate import prior_dependence
+
+    d = _derived("phi_t - lap(phi)")
+    splits = data_splits("moons", 400, rng)
+    g = generate(d, splits, n_samples=400, steps=10, seed=3)
+    assert g.metrics["prior_gap"] < 4 * g.metrics["prior_gap_noise"] + 1e-3
+    f = field(d, splits.train)
+    radius = math.sqrt(np.mean(np.sum((splits.train - splits.train.mean(0)) ** 2, axis=1)))
+    early = prior_dependence(f, (radius / 20) ** 2 / 2, 400, seed=3)  # heat: width √(2t)
+    assert early["prior_gap"] > 20 * early["prior_gap_noise"]

@@ -2,6 +2,7 @@
 Markdown and LaTeX, and the page as a browser renders it (skipped where no Chromium is installed)."""
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -126,6 +127,8 @@ def test_report_files_and_contents(small_report):
                   "Diffusion (diffusion models)", "Dissipative wave (telegraph)"):
         assert title.replace("'", "&#x27;") in page, title
     assert "<math" in page and "<script" not in page and 'src="http' not in page
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) > 20 and all(f'href="#{i}"' in page for i in ids[:3])
     # the errata carry the catalog's reasons for every computed disagreement
     assert "the paper says" in page and "flips the sign of the damping term" in page
     tex = (small_report / "report.tex").read_text()
