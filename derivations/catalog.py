@@ -271,6 +271,18 @@ class Comparison:
         why = self.entry.errata.get(item)
         return detail + (f" Why: {why}" if why else "")
 
+    def agree(self, item: str) -> bool | None:
+        """Agreement on one compared item (None: not comparable)."""
+        if item in self.flow:
+            return self.flow[item].agree
+        return {"omega": self.omega_agree, "criterion": self.criterion_agree}.get(item)
+
+    def errata_items(self) -> list[str]:
+        """Items to explain, in table order: the disagreements, and the explained not-comparable ones."""
+        return [item for item in ("omega", "criterion", "G", "p", "v", "R", "C1", "C2")
+                if self.agree(item) is False or (item in self.entry.errata and item in self.flow
+                                                 and self.agree(item) is None)]
+
     def disagreements(self) -> set:
         out = {item for item, ok in (("omega", self.omega_agree), ("criterion", self.criterion_agree)) if not ok}
         return out | {item for item, c in self.flow.items() if c.agree is False}

@@ -195,9 +195,8 @@ def _run_report(args) -> int:
         raise PDEInputError("nothing to report: --no-catalog needs at least one PDE argument")
     if args.budget <= 0:
         raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
-    progress = lambda i, n, label: _progress(i, n, label)
-    sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, progress)
-    written = build(args.out, sections, pdf=args.pdf, progress=progress)
+    sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress)
+    written = build(args.out, sections, pdf=args.pdf, progress=_progress)
     for key in ("html", "markdown", "tex", "pdf"):
         if written.get(key):
             print(f"wrote {written[key]}")

@@ -150,22 +150,22 @@ def _scan_one(coeff_fn, values, sample, mode, dim, directions, grid, pde) -> Sam
     return SampleScan(sample, bool(holds), float(E0), worst_k, float(worst_gap), note)
 
 
-def envelope(pde: LinearPDE, mode: str, sample: dict, ks: list) -> list:
-    """E(k) = max Re s_j over the kept roots at each |k| in ``ks`` (isotropic PDEs), as floats."""
+def spectrum(pde: LinearPDE, mode: str, sample: dict, ks: list) -> list:
+    """Per |k| in ``ks``: (sorted Re s_j = Im ω_j of every root, the envelope E(k) or None), as floats.
+
+    Anisotropic operators are evaluated with k along the first axis."""
     coeff_fn = _coefficient_function(pde)
+    axis = [0] * (len(pde.kvars) - 1)
+    out = []
     with mpmath.workdps(DPS):
         values = [mpmath.mpf(str(sample[p.name])) for p in pde.parameters]
-        out = []
         for kk in ks:
-            E = _envelope(_roots(coeff_fn(mpmath.mpf(kk), *values)), mode)
-            out.append(None if E is None else float(E))
+            roots = _roots(coeff_fn(mpmath.mpf(kk), *axis, *values))
+            E = _envelope(roots, mode)
+            out.append((sorted(float(mpmath.re(z)) for z in roots), None if E is None else float(E)))
     return out
 
 
-def growth_rates(pde: LinearPDE, sample: dict, ks: list) -> list:
-    """Re s_j = Im ω_j of every root at each |k| in ``ks`` (isotropic PDEs), sorted, as floats."""
-    coeff_fn = _coefficient_function(pde)
-    with mpmath.workdps(DPS):
-        values = [mpmath.mpf(str(sample[p.name])) for p in pde.parameters]
-        axis = [0] * (len(pde.kvars) - 1)  # anisotropic operators: k along the first axis
-        return [sorted(float(mpmath.re(z)) for z in _roots(coeff_fn(mpmath.mpf(kk), *axis, *values))) for kk in ks]
+def envelope(pde: LinearPDE, mode: str, sample: dict, ks: list) -> list:
+    """E(k) = max Re s_j over the kept roots at each |k| in ``ks``, as floats (None where none is kept)."""
+    return [E for _, E in spectrum(pde, mode, sample, ks)]

@@ -62,7 +62,7 @@ def collect(names: list[str], pdes: list[str], params: dict, verify: bool, budge
         if progress:
             progress(len(entries) + j, total, text[:30])
         d = derive(parse(text, user_params(text, params)), dim=2, budget=budget)
-        row, g = verification_run(d, seed) if verify and not d.unsupported else (None, None)
+        row, g = verification_run(d, seed) if verify else (None, None)
         sections.append(Section(f"pde-{j + 1}", f"{d.pde.canonical} = 0 (yours)", d, None, row, g))
     if progress:
         progress(total, total, "derived")
@@ -143,13 +143,8 @@ def errata_blocks(sections: list[Section]) -> list:
         c = s.comparison
         if c is None:
             continue
-        for item in ("omega", "criterion", "G", "p", "v", "R", "C1", "C2"):
-            ok = {"omega": c.omega_agree, "criterion": c.criterion_agree}.get(item)
-            if item in c.flow:
-                ok = c.flow[item].agree
+        for item in c.errata_items():
             why = c.entry.errata.get(item)
-            if ok is not False and not (why and ok is None):
-                continue
             if item == "omega":
                 says, ours = _omega_math(_paper_omegas(c)), _omega_math([b.omega for b in c.result.branches or ()])
             elif item == "criterion":

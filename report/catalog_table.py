@@ -58,10 +58,6 @@ def format_table(comparisons: list[Comparison]) -> str:
         lines.append("  ".join(clip(x, w).ljust(w) for x, w in zip(r, widths)))
     lines.append("")
     for c in comparisons:
-        for item in ("omega", "criterion", *FLOW_ITEMS):
-            ok = {"omega": c.omega_agree, "criterion": c.criterion_agree}.get(item)
-            if item in c.flow:
-                ok = c.flow[item].agree
-            if ok is False or (item in c.entry.errata and item in c.flow and ok is None):
-                lines.append(f"* {c.entry.name} / {item}: {c.reason(item)}")
+        for item in c.errata_items():
+            lines.append(f"* {c.entry.name} / {item}: {c.reason(item)}")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from derivations.check import _jsonable
 from derivations.derive import Derivation, flow_latex
 from numeric import conditions
 from .document import Figure, Heading, Items, Math, Table, para
-from .figures import c2_figure, dispersion_figure, field_figure, green_figure, samples_figure
+from .figures import c2_figure, dispersion_figure, field_figure, green_figure, params_label, samples_figure
 
 
 def derivation_figures(d: Derivation, folder: Path, stem: str, g=None) -> dict:
@@ -31,7 +31,7 @@ def derivation_figures(d: Derivation, folder: Path, stem: str, g=None) -> dict:
 
 
 def _params(params: dict) -> str:
-    return ", ".join(f"{k} = {v:g}" for k, v in params.items()) or "-"
+    return params_label(params) or "-"
 
 
 def _where(where: dict | None) -> str:
@@ -180,12 +180,15 @@ VERIFY_RUN = {"n_data": 300, "n_samples": 600, "steps": 40}  # the `genphys veri
 
 
 def verification_run(d: Derivation, seed: int = 0):
-    """`verify_one` on two moons (embedded in N when the derivation is N-dimensional): (row, run)."""
+    """`verify_one` on two moons (embedded in N when the derivation is N-dimensional): (row, run);
+    (None, None) when the derivation stopped at an unsupported step (there is no field to run)."""
     import numpy as np
 
     from derivations.generate import data_splits, verify_one
 
-    N = next((n for n in (2, *d.dims) if n in d.dims), 2)
+    if d.unsupported:
+        return None, None
+    N = 2 if 2 in d.dims else d.dims[0]
     splits = data_splits("moons", VERIFY_RUN["n_data"], np.random.default_rng(seed), N)
     return verify_one(d, splits, VERIFY_RUN["n_samples"], VERIFY_RUN["steps"], seed)
 
@@ -198,7 +201,7 @@ def write_latex(d: Derivation, tex: Path, pdf: bool = False, verify: bool = True
 
     tex = Path(tex)
     tex.parent.mkdir(parents=True, exist_ok=True)
-    row, g = verification_run(d, seed) if verify and not d.unsupported else (None, None)
+    row, g = verification_run(d, seed) if verify else (None, None)
     figures = derivation_figures(d, tex.parent / f"{tex.stem}-figures", "derivation", g)
     blocks = derivation_blocks(d, figures, row, level=1, title="Derivation")
     tex.write_text(to_tex(blocks, f"GenPhys Workbench: {d.pde.canonical} = 0", tex.parent), encoding="ascii")

@@ -69,6 +69,11 @@ def _parts(cell) -> tuple:
     return cell if isinstance(cell, tuple) else (cell,)
 
 
+def _inline(parts, math, text) -> str:
+    """Inline content in one output format: ``math(Math)`` and ``text(str)`` per part, joined."""
+    return "".join(math(part) if isinstance(part, Math) else text(part) for part in parts)
+
+
 # ---------------------------------------------------------------------------------------
 # LaTeX
 # ---------------------------------------------------------------------------------------
@@ -132,13 +137,7 @@ def _tex_char(ch: str, math: bool = False) -> str:
 
 
 def _tex_inline(parts) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, Math):
-            out.append(rf"\[ {part.latex} \]" if part.display else f"${part.latex}$")
-        else:
-            out.append(tex_text(part))
-    return "".join(out)
+    return _inline(parts, lambda m: rf"\[ {m.latex} \]" if m.display else f"${m.latex}$", tex_text)
 
 
 def _tex_block(block, root: Path) -> str:
@@ -203,13 +202,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_|<>\[\]])")
 
 
 def _md_inline(parts) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, Math):
-            out.append(f"\n$$\n{part.latex}\n$$\n" if part.display else f"${part.latex}$")
-        else:
-            out.append(_MD_SPECIAL.sub(r"\\\1", part))
-    return "".join(out)
+    return _inline(parts, lambda m: f"\n$$\n{m.latex}\n$$\n" if m.display else f"${m.latex}$",
+                   lambda text: _MD_SPECIAL.sub(r"\\\1", text))
 
 
 def _md_block(block, root: Path) -> str:
@@ -248,15 +242,13 @@ math{font-size:1.05em}nav li{margin:0.1em 0}
 """
 
 
+def _html_math(m: Math) -> str:
+    mathml = _mathml(m.latex, display="block" if m.display else "inline")
+    return f'<div class="eq">{mathml}</div>' if m.display else mathml
+
+
 def _html_inline(parts) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, Math):
-            mathml = _mathml(part.latex, display="block" if part.display else "inline")
-            out.append(f'<div class="eq">{mathml}</div>' if part.display else mathml)
-        else:
-            out.append(html.escape(part))
-    return "".join(out)
+    return _inline(parts, _html_math, html.escape)
 
 
 def _anchors(blocks: list) -> dict:

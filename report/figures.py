@@ -16,7 +16,7 @@ import sympy as sp  # noqa: E402
 from analytic.green import r, t  # noqa: E402
 from analytic.pde import k  # noqa: E402
 from numeric import hankel  # noqa: E402
-from numeric.dispersion_scan import growth_rates  # noqa: E402
+from numeric.dispersion_scan import spectrum  # noqa: E402
 from numeric.fields import grid  # noqa: E402
 from numeric.lambdified import np_function  # noqa: E402
 
@@ -28,7 +28,7 @@ def _save(fig, path: Path, dpi: int = 100) -> Path:
     return path
 
 
-def _label(sample: dict) -> str:
+def params_label(sample: dict) -> str:
     return ", ".join(f"{name} = {value:g}" for name, value in sample.items())
 
 
@@ -38,19 +38,15 @@ def dispersion_figure(d, path: Path) -> Path:
     Boundary reading: the envelope is over the decaying roots only (the ones G keeps)."""
     sample = d.samples[0] if d.samples else {}
     ks = np.logspace(-2, 2, 161)
-    rates = growth_rates(d.pde, sample, list(ks))
-    width = max(len(row) for row in rates)
+    rows = spectrum(d.pde, d.result.mode, sample, list(ks))
+    width = max(len(rates) for rates, _ in rows)
     table = np.full((len(ks), width), np.nan)
-    for i, row in enumerate(rates):
-        table[i, :len(row)] = row
+    for i, (rates, _) in enumerate(rows):
+        table[i, :len(rates)] = rates
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for j in range(width):
         ax.plot(ks, table[:, j], lw=1.2, label=f"root {j + 1} (sorted by Im ω)")
-    kept = table.copy()
-    if d.result.mode == "boundary":
-        kept[~(kept <= 1e-12 * (1 + np.abs(kept)))] = np.nan
-    with np.errstate(invalid="ignore"):
-        E = np.array([np.nanmax(row) if np.any(np.isfinite(row)) else np.nan for row in kept])
+    E = np.array([np.nan if E is None else E for _, E in rows])
     ax.plot(ks, E, "k--", lw=1.5, label="envelope E(k)")
     E0 = next((sc.E0 for sc in d.result.criterion.numeric if sc.params == sample), None)
     if E0 is not None and np.isfinite(E0):
@@ -58,7 +54,7 @@ def dispersion_figure(d, path: Path) -> Path:
     ax.set_xscale("log")
     ax.set_xlabel("k")
     ax.set_ylabel("Im ω(k) = Re s(k)")
-    ax.set_title(f"{d.result.mode} reading" + (f"; {_label(sample)}" if sample else ""), fontsize=9)
+    ax.set_title(f"{d.result.mode} reading" + (f"; {params_label(sample)}" if sample else ""), fontsize=9)
     ax.legend(fontsize=7)
     return _save(fig, path)
 
@@ -106,7 +102,7 @@ def green_figure(d, path: Path, times=(0.3, 1.0, 3.0)) -> Path | None:
         pad = 0.1 * ((hi - lo) or 1.0)
         ax.set_ylim(lo - pad, hi + pad)  # wave fronts diverge: show the bulk
         source = "closed form" if d.kernels[N].G is not None else "numeric transform (FFTLog)"
-        ax.set_title(f"G(r, t), N = {N}, {source}" + (f"; {_label(sample)}" if sample else ""), fontsize=9)
+        ax.set_title(f"G(r, t), N = {N}, {source}" + (f"; {params_label(sample)}" if sample else ""), fontsize=9)
         ax.legend(fontsize=7)
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("r")
@@ -119,7 +115,7 @@ def c2_figure(d, path: Path) -> Path | None:
         return None
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for c in d.c2:
-        ax.plot(c.T, c.F, "o-", ms=3, lw=1.0, label=f"N = {c.N}" + (f", {_label(c.params)}" if c.params else ""))
+        ax.plot(c.T, c.F, "o-", ms=3, lw=1.0, label=f"N = {c.N}" + (f", {params_label(c.params)}" if c.params else ""))
     ax.axhline(1.0, color="k", lw=0.5, ls=":")
     ax.set_xscale("log")
     ax.set_xlabel("T")
