@@ -149,8 +149,11 @@ def _monotone(amplitude, decay, kind, data, N):
         if not C.has(k):
             return ClosedForm(C * decay * yukawa.subs(_tau, b * t), "Yukawa (modified Bessel K)")
         if not amplitude.has(k):
-            expr = -amplitude * decay * sp.diff(yukawa, _tau).subs(_tau, b * t)
-            return ClosedForm(expr, "Yukawa density (−∂τ of the modified Bessel K kernel)")
+            # −∂τ of (m/ρ)^ν K_ν(mρ) is τ (m/ρ)^(ν+1) K_(ν+1)(mρ) (DLMF 10.29.4: d[z^−ν K_ν]/dz = −z^−ν K_(ν+1)):
+            # one Bessel term, where sympy's diff gives three (K_(ν−1), K_(ν+1), K_ν/ρ); derive checks it
+            expr = amplitude * decay * 2 * (2 * sp.pi) ** (-(N + 1) / 2) * b * t * (m / rho) ** (nu + 1) \
+                * sp.besselk(nu + 1, m * rho)
+            return ClosedForm(expr.subs(_tau, b * t), "Yukawa density (−∂τ of the modified Bessel K kernel)")
     return None
 
 

@@ -61,11 +61,12 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
             if f_hat.subs(values).has(sp.I):
                 raise NotSupportedError(f"not supported yet: the {name} kernel is complex (p is not real, C1 fails)")
             out[name] = TableKernel(np_function(f_hat.subs(values), (k, t)), dim, factor)
-    plain = ks.P is not None and ks.j is not None and ks.j.expr != 0 and not (ks.P.expr.has(sp.besselk)
-                                                                              or ks.j.expr.has(sp.besselk))
-    if plain:  # simplify is quick on elementary kernels; Bessel ratios stay per pair
-        ratio = sp.simplify((ks.j.expr / ks.P.expr).subs(values))
-        if not ratio.has(r):  # heat: 1/(2t); Poisson: 1/t — v needs no per-pair j at all
+    if ks.P is not None and ks.j is not None and ks.j.expr != 0:
+        # simplify is quick on elementary kernels; Bessel ones get only the automatic cancellation (the
+        # Yukawa P and j share their K_ν factor, so j/P = 1/t), else the ratio stays per pair
+        ratio = (ks.j.expr / ks.P.expr).subs(values)
+        ratio = sp.powsimp(ratio) if ratio.has(sp.besselk) else sp.simplify(ratio)
+        if not ratio.has(r):  # heat: 1/(2t); Poisson and Yukawa: 1/t — v needs no per-pair j at all
             out["j/P"] = ClosedKernel(ratio)
             family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
             if family is not None:  # the fused CPU loops apply (numeric/compiled.py)

@@ -19,7 +19,7 @@ from analytic.green import t
 from analytic.pde import k
 from numeric import datasets, metrics
 from numeric.dispersion_scan import envelope
-from numeric.generators import integrate, log_times, sample_prior
+from numeric.generators import heavy_share, integrate, log_times, sample_prior
 from numeric.lambdified import np_function
 from .derive import Derivation
 from .fields import field as make_field
@@ -133,8 +133,9 @@ def generate(d: Derivation, splits: Splits, params: dict | None = None, n_sample
     T = T if T is not None else time_for_width(width, T_WIDTH * radius)
     t_min = t_min if t_min is not None else time_for_width(width, TMIN_WIDTH * radius)
     branching = d.flow.R_hat != 0
-    x0 = sample_prior(f, T, n_samples, prior, rng)
-    run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress)
+    x0, log_w0 = sample_prior(f, T, n_samples, prior, rng, heavy_share(f) if branching else 0.0)
+    run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress,
+                    log_weights=log_w0)
     findings = list(run.findings)
     finite = np.all(np.isfinite(run.samples), axis=1)
     m = metrics.report(run.samples[finite], splits.held_out, splits.train, splits.baseline,
@@ -148,7 +149,7 @@ def prior_dependence(f, T: float, n: int, seed: int) -> dict:
     data-independent one (the kernel around the data mean), beside that of two exact draws (noise).
     A separate random stream, so the run itself does not change."""
     rng = np.random.default_rng([seed, 1])
-    exact, independent, again = (sample_prior(f, T, n, kind, rng) for kind in ("exact", "independent", "exact"))
+    exact, independent, again = (sample_prior(f, T, n, kind, rng)[0] for kind in ("exact", "independent", "exact"))
     return {"prior_gap": metrics.energy_distance(exact, independent),
             "prior_gap_noise": metrics.energy_distance(exact, again)}
 

@@ -85,7 +85,11 @@ def gauss_cauchy(P: sp.Expr, j: sp.Expr, R: sp.Expr) -> GaussCauchy | None:
     u = sp.Dummy("u", positive=True)
     log_p = sp.expand_log(sp.log(P.subs(r, sp.sqrt(u))), force=True)
     b, e, a = sp.Integer(0), sp.Integer(0), sp.Integer(1)
-    for term in sp.Add.make_args(sp.apart(sp.together(sp.diff(log_p, u)), u)):
+    try:
+        terms = sp.Add.make_args(sp.apart(sp.together(sp.diff(log_p, u)), u))
+    except sp.PolynomialError:  # not rational in u = r² (a Bessel kernel, √(r² + t²))
+        return None
+    for term in terms:
         if not term.has(u):
             b += term
             continue

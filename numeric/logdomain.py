@@ -4,7 +4,8 @@ A closed form is compiled once into array code that never forms |f| itself: prod
 sums are signed log-sum-exps, K_ν goes through `log_kv`, and every factor free of r is
 evaluated per call in mpmath (so (4πt)^(−N/2) or Γ((N+1)/2) at N = 3072 stay finite). Only
 internal symbols r and t appear; parameter values and N are substituted before compiling.
-The same code runs on NumPy or CuPy (``xp``); K_ν on CuPy needs ν ≥ 40 (Debye) or is refused.
+The same code runs on NumPy or CuPy (``xp``); K_ν on CuPy needs a half-integer order (even N) or
+ν ≥ 40 (Debye), or is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scipy.interpolate import CubicSpline
 from analytic.errors import NotSupportedError
 from analytic.green import r, t
 from . import hankel
-from .special import DEBYE_MIN_ORDER, log_kv, log_kv_debye
+from .special import DEBYE_MIN_ORDER, log_kv, log_kv_debye, log_kv_half
 
 
 class LogKernel:
@@ -134,6 +135,10 @@ def _compile_log(expr: sp.Expr):
                 L, S = L + l_, S * s_
             return L, S
         return product
+    if isinstance(expr, sp.Add) and all(a.is_nonnegative for a in expr.args) and not any(
+            a.has(sp.exp, sp.besselk) for a in expr.args):
+        value = _compile_value(expr)  # r² + t² and the like: no cancellation, no overflow below r ~ 1e150
+        return lambda env: (env["xp"].log(value(env)), 1.0)
     if isinstance(expr, sp.Add):
         parts = [_compile_log(a) for a in expr.args]
 
@@ -173,10 +178,12 @@ def _compile_log(expr: sp.Expr):
             z = arg(env)
             if xp is np:
                 return log_kv(nu, z), 1.0
-            if abs(nu) < DEBYE_MIN_ORDER:
-                raise NotSupportedError(f"not supported yet: K_{nu:g} on the GPU (only orders >= "
-                                        f"{DEBYE_MIN_ORDER:g}); use --device cpu")
-            return log_kv_debye(abs(nu), z, xp), 1.0
+            if abs(nu) >= DEBYE_MIN_ORDER:
+                return log_kv_debye(abs(nu), z, xp), 1.0
+            if (2 * abs(nu)) % 2 == 1:
+                return log_kv_half(int(abs(nu)), z, xp), 1.0
+            raise NotSupportedError(f"not supported yet: K_{nu:g} on the GPU (only half-integer orders or orders "
+                                    f">= {DEBYE_MIN_ORDER:g}); use --device cpu")
         return bessel
     raise NotSupportedError(f"not supported yet: {type(expr).__name__} in a field kernel ({sp.sstr(expr)[:60]})")
 

@@ -126,15 +126,19 @@ def c2_figure(d, path: Path) -> Path | None:
 
 
 def samples_figure(g, path: Path) -> Path:
-    """Data (held-out) beside generated samples, with the first trajectories (first two coordinates)."""
+    """Data (held-out) beside generated samples, with a few lineages (first two coordinates): a dot where one
+    ends at t_min, a cross where it died in resampling (branching PDEs)."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharex=True, sharey=True)
     data, samples = g.splits.held_out, g.run.samples
     axes[0].scatter(data[:, 0], data[:, 1], s=2, c="k", alpha=0.5)
     axes[0].set_title(f"data ({g.splits.name}, held-out, n = {len(data)})")
     axes[1].scatter(samples[:, 0], samples[:, 1], s=2, c="tab:blue", alpha=0.4)
-    for path_ in np.transpose(g.run.trajectories, (1, 0, 2)):
+    for path_ in np.transpose(g.run.trajectories, (1, 0, 2)):  # lineages; NaN once one dies in resampling
+        alive = np.all(np.isfinite(path_), axis=1)
+        end = path_[np.nonzero(alive)[0][-1]]
         axes[1].plot(path_[:, 0], path_[:, 1], lw=0.7, c="tab:orange", alpha=0.8)
-        axes[1].plot(path_[-1, 0], path_[-1, 1], "o", ms=3, c="tab:red")
+        axes[1].plot(end[0], end[1], "o" if alive[-1] else "x", ms=3 if alive[-1] else 5,
+                     c="tab:red" if alive[-1] else "k")
     axes[1].set_title(f"generated ({g.prior} prior, {g.run.method}, NFE {g.run.nfe}), "
                       f"ED {g.metrics['energy_distance']:.3g}")
     lo, hi = np.percentile(data[:, :2], [0.5, 99.5], axis=0)

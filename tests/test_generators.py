@@ -17,7 +17,7 @@ from derivations.fields import field
 from derivations.generate import Splits, data_splits, generate, outcome
 from genphys.cli import main
 from numeric import datasets, metrics
-from numeric.generators import _numeric_radii, integrate, log_times, radial_draws
+from numeric.generators import _numeric_radii, integrate, log_mass, log_times, poisson_kernels, radial_draws, sample_prior
 
 
 def _derived(text, params=()):
@@ -116,13 +116,44 @@ def test_branching_weights_follow_the_mass(rng):
     mass = sp.lambdify(t, sp.limit(d.flow.p_hat.subs(d.pde.parameters[0].symbol, sp.Rational(13, 10)), k, 0))
     data = rng.normal(size=(40, 2)) * 0.5
     f = field(d, data, params={"m": m}, device="cpu")
-    from numeric.generators import sample_prior
     T, t_min = 0.6, 0.05
-    x0 = sample_prior(f, T, 1000, "exact", rng)
+    x0, _ = sample_prior(f, T, 1000, "exact", rng)
     run = integrate(f, x0, log_times(T, t_min, 30), "heun", branching=True, ess_threshold=0.0)
     assert run.resamples == 0
     w = np.exp(run.log_weights)  # heavy-tailed (far particles gain most): 4 standard errors + 2 % for Heun
     assert abs(w.mean() - float(mass(t_min) / mass(T))) < 4 * w.std() / math.sqrt(len(w)) + 0.02 * w.mean()
+
+
+def test_kernel_mass_is_the_fourier_kernel_at_zero():
+    """log ∫P = log p̃(0, T): e^{−mT} for Yukawa (sympy's limit), 1 for the normalised Poisson kernel."""
+    d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
+    f = field(d, np.zeros((1, 2)), params={"m": 0.35}, device="cpu")
+    mass = sp.limit(d.flow.p_hat.subs(d.pde.parameters[0].symbol, sp.Rational(35, 100)), k, 0)
+    for T in (0.3, 7.24):
+        assert log_mass(f.kernels["P"], 2, T) == pytest.approx(math.log(float(mass.subs(t, T))), abs=1e-9)
+    for N in (2, 5):
+        assert log_mass(poisson_kernels(N)["P"], N, 1.7) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_heavy_tailed_prior_makes_yukawa_weights_unbiased():
+    """One source, Yukawa m = 0.35 from T = 7.24 to t = 1: E|x| under p(·, 1) by quadrature of the closed form
+    t e^{−mρ}(1 + mρ)/ρ³ (N = 2). Transported kernel draws carry infinite-variance weights (biased ~20 % low at
+    any particle count); the defensive mixture's weights are bounded and hit the quadrature."""
+    import mpmath
+    m, T = 0.35, 7.24
+    d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
+    f = field(d, np.zeros((1, 2)), params={"m": m}, device="cpu")
+    rho = lambda r: mpmath.sqrt(r * r + 1)
+    P = lambda r: mpmath.exp(-m * rho(r)) * (1 + m * rho(r)) / rho(r) ** 3
+    cuts = [0, 1, 10, 100, mpmath.inf]
+    exact = float(mpmath.quad(lambda r: r * r * P(r), cuts) / mpmath.quad(lambda r: r * P(r), cuts))
+    means = {}
+    for heavy in (0.0, 0.5):
+        x0, log_w0 = sample_prior(f, T, 4000, "exact", np.random.default_rng(7), heavy)
+        run = integrate(f, x0, log_times(T, 1.0, 10), "heun", branching=True, ess_threshold=0.0, log_weights=log_w0)
+        means[heavy] = float(run.weights @ np.linalg.norm(run.samples, axis=1))
+    assert means[0.5] == pytest.approx(exact, abs=0.1)       # ~3 standard errors at ESS ~ 0.8
+    assert means[0.0] < exact - 0.2
 
 
 def test_resampling_keeps_total_weight(rng):
@@ -135,6 +166,13 @@ def test_resampling_keeps_total_weight(rng):
     pop = integrate(f, x0, times, "heun", branching=True, ess_threshold=0.99, rng=rng)
     assert pop.resamples > 0
     assert np.exp(pop.log_weights).mean() == pytest.approx(np.exp(free.log_weights).mean(), rel=0.1)
+    # trajectories follow lineages: a lineage that dies stays dead, and every survivor ends on a sample
+    alive = np.all(np.isfinite(pop.trajectories), axis=2)
+    assert np.all(alive[:-1] >= alive[1:]) and alive[-1].any()
+    for end in pop.trajectories[-1][alive[-1]]:
+        assert np.min(np.linalg.norm(pop.samples - end, axis=1)) == 0
+    # after one step, surviving lineages sit where the same particles of the run without resampling are
+    assert pop.trajectories[1][alive[1]] == pytest.approx(free.trajectories[1][alive[1]])
 
 
 def test_non_density_kernels_are_refused_as_findings(rng):
