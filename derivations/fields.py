@@ -2,6 +2,12 @@
 
 Turns a Derivation's real-space kernels for the data's dimension into log-domain kernels: closed
 forms (checked by derive) are compiled, the rest become FFTLog tables of their Fourier kernels.
+
+``flow="balanced"`` (PDEs with R ≠ 0): the same densities carried without births or deaths. The
+normalised density p/M, M(t) = ∫p = p̃(0, t), obeys ∂t(p/M) + ∇·((J − U)/M) = 0 with ∇·U = R − p Ṁ/M,
+a source of zero total mass per data point; U = ∇ψ with ψ̃ = −(R̃ − p̃ Ṁ/M)/k² (finite at k = 0).
+So the flux kernel becomes F[σ Q G̃ + (R̃ − p̃ Ṁ/M)/k²] (through N + 2 dimensions, like j) and the
+rate is 0: particles need no weights (for Yukawa the transform is −e^{−tκ}/(κ + m), κ = √(k² + m²)).
 """
 
 from __future__ import annotations
@@ -11,13 +17,13 @@ import math
 import sympy as sp
 
 from analytic.closed_forms import real_space
-from analytic.errors import NotSupportedError, ParameterError
+from analytic.errors import NotSupportedError, ParameterError, PDEInputError
 from analytic.green import r, t
 from analytic.pde import k
 from numeric.compiled import gauss_cauchy
 from numeric.fields import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
 from numeric.lambdified import np_function
-from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
+from numeric.logdomain import BalancedFluxKernel, ClosedKernel, TableKernel, ZeroKernel
 from .derive import Derivation, _verify_closed_forms, fourier_kernels
 
 
@@ -74,9 +80,41 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
     return out
 
 
+FLOWS = ("branching", "balanced")
+
+
+def balanced_flux_hat(d: Derivation, values: dict) -> sp.Expr:
+    """σ Q G̃ + (R̃ − p̃ Ṁ/M)/k², Ṁ/M = ∂t log p̃(0, t): the flux transform of the module docstring."""
+    flow = d.flow
+    p0 = flow.p_hat.subs(values).subs(k, 0)
+    if not p0.is_finite or p0 == 0:
+        p0 = sp.limit(flow.p_hat.subs(values), k, 0)
+    rate = sp.simplify(sp.diff(sp.log(p0), t))
+    return sp.simplify(((flow.sigma * flow.QG_hat + (flow.R_hat - flow.p_hat * rate) / k**2)).subs(values))
+
+
+def balanced(d: Derivation, N: int, values: dict) -> dict:
+    """Kernels of the birth-free flow (module docstring): P as usual, the balanced flux as a table, R = 0."""
+    out = kernels(d, N, values)
+    if isinstance(out["R"], ZeroKernel):
+        return out
+    if all(isinstance(out[name], ClosedKernel) for name in ("P", "j", "R")):  # real space: any N
+        return {"P": out["P"], "j": BalancedFluxKernel(out["P"], out["j"], out["R"], N), "R": ZeroKernel()}
+    flux = balanced_flux_hat(d, values)
+    if flux.has(sp.I):
+        raise NotSupportedError("not supported yet: the balanced flux kernel is complex (p is not real, C1 fails)")
+    return {"P": out["P"], "j": TableKernel(np_function(flux, (k, t)), N + 2, -2 * math.pi), "R": ZeroKernel()}
+
+
 def field(d: Derivation, data, weights=None, params: dict | None = None, device: str = "auto",
-          dtype: str = "float64", tile_pairs: int = DEFAULT_TILE_PAIRS, backend: str = "auto") -> EmpiricalField:
-    """The empirical field of ``data`` (n, N) under ``d``; ``params`` gives every PDE parameter a value."""
+          dtype: str = "float64", tile_pairs: int = DEFAULT_TILE_PAIRS, backend: str = "auto",
+          flow: str = "branching") -> EmpiricalField:
+    """The empirical field of ``data`` (n, N) under ``d``; ``params`` gives every PDE parameter a value.
+
+    ``flow``: "branching" (v and the rate R/p of the PDE) or "balanced" (no births: see the module docstring)."""
+    if flow not in FLOWS:
+        raise PDEInputError(f"flow={flow!r} is not known; use branching or balanced")
     data = _checked_points("data", data)
     values = _parameter_values(d, params)
-    return EmpiricalField(kernels(d, data.shape[1], values), data, weights, device, dtype, tile_pairs, backend)
+    ks = (balanced if flow == "balanced" else kernels)(d, data.shape[1], values)
+    return EmpiricalField(ks, data, weights, device, dtype, tile_pairs, backend)

@@ -99,6 +99,7 @@ class Generation:
     run: object
     metrics: dict
     branching: bool
+    flow: str = "branching"
     findings: list = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -107,7 +108,7 @@ class Generation:
                 "n_data": len(self.splits.train), "n_samples": len(self.run.samples), "dimension": self.field.N,
                 "prior": self.prior, "method": self.run.method, "steps": len(self.run.times) - 1,
                 "T": self.T, "t_min": self.t_min, "nfe": self.run.nfe, "wall_s": self.run.wall_s,
-                "backend": self.field.backend, "branching": self.branching, "resamples": self.run.resamples,
+                "backend": self.field.backend, "flow": self.flow, "branching": self.branching, "resamples": self.run.resamples,
                 "final_ess": self.run.ess[-1][1] if self.run.ess else None, "findings": self.findings, **m}
 
 
@@ -121,18 +122,22 @@ def parameters_for(d: Derivation, params: dict | None) -> dict:
 
 def generate(d: Derivation, splits: Splits, params: dict | None = None, n_samples: int = 10000, steps: int = 100,
              prior: str = "exact", method: str = "heun", T: float | None = None, t_min: float | None = None,
-             seed: int = 0, device: str = "auto", dtype: str = "float64", progress=None) -> Generation:
-    """Sample the prior at T and integrate back to t_min; metrics against the held-out split."""
+             seed: int = 0, device: str = "auto", dtype: str = "float64", progress=None,
+             flow: str = "branching") -> Generation:
+    """Sample the prior at T and integrate back to t_min; metrics against the held-out split.
+
+    ``flow`` (R ≠ 0 only): "branching" carries weights exp(−∫R/p dt); "balanced" moves the normalised
+    density with no births or deaths (derivations.fields)."""
     if n_samples < 2:
         raise PDEInputError(f"n_samples must be ≥ 2; got {n_samples}")
     params = parameters_for(d, params)
     rng = np.random.default_rng(seed)
-    f = make_field(d, splits.train, params=params, device=device, dtype=dtype)
+    f = make_field(d, splits.train, params=params, device=device, dtype=dtype, flow=flow)
     radius = float(np.sqrt(((splits.train - splits.train.mean(axis=0)) ** 2).sum(axis=1).mean()))
     width = kernel_width(d, params)
     T = T if T is not None else time_for_width(width, T_WIDTH * radius)
     t_min = t_min if t_min is not None else time_for_width(width, TMIN_WIDTH * radius)
-    branching = d.flow.R_hat != 0
+    branching = d.flow.R_hat != 0 and flow == "branching"
     x0, log_w0 = sample_prior(f, T, n_samples, prior, rng, heavy_share(f) if branching else 0.0)
     run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress,
                     log_weights=log_w0)
@@ -141,7 +146,7 @@ def generate(d: Derivation, splits: Splits, params: dict | None = None, n_sample
     m = metrics.report(run.samples[finite], splits.held_out, splits.train, splits.baseline,
                        weights=run.weights[finite] if branching else None)
     m.update(prior_dependence(f, T, min(n_samples, 1000), seed))
-    return Generation(d, params, splits, f, T, t_min, prior, run, m, branching, findings)
+    return Generation(d, params, splits, f, T, t_min, prior, run, m, branching, findings=findings, flow=flow)
 
 
 def prior_dependence(f, T: float, n: int, seed: int) -> dict:

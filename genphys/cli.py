@@ -70,6 +70,9 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--steps", type=int, default=100, help="integrator steps (default 100)")
     gen.add_argument("--prior", choices=("exact", "independent"), default="exact")
     gen.add_argument("--method", choices=("heun", "euler", "rk45"), default="heun")
+    gen.add_argument("--flow", choices=("branching", "balanced"), default="branching",
+                     help="PDEs with R != 0: weights exp(-int R/p dt) (branching, default) or the birth-free "
+                          "flow of the normalised density (balanced)")
     gen.add_argument("--T", type=float, default=None, help="start time (default: kernel width 3x the data radius)")
     gen.add_argument("--t-min", type=float, default=None, help="end time (default: kernel width 1e-3 x radius)")
     gen.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
@@ -243,7 +246,7 @@ def _run_generate(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     g = generate(d, splits, _values_of(args.value), args.n_samples, args.steps, args.prior, args.method,
                  args.T, args.t_min, args.seed, args.device,
-                 progress=lambda i, n: _progress(i, n, "integrating"))
+                 progress=lambda i, n: _progress(i, n, "integrating"), flow=args.flow)
     np.save(out / "samples.npy", g.run.samples)
     if g.branching:
         np.save(out / "weights.npy", g.run.weights)

@@ -156,6 +156,44 @@ def test_heavy_tailed_prior_makes_yukawa_weights_unbiased():
     assert means[0.0] < exact - 0.2
 
 
+def test_balanced_flow_is_conservative_and_needs_no_weights():
+    """Yukawa's birth-free flow: ∂t(p/M) + ∇·(p v/M) = 0 by central differences (M = e^{−mt}); its real-space
+    flux kernel agrees with the FFTLog transform of −e^{−tκ}/(κ + m); one source carried from T = 7.24 to
+    t = 1 without weights gives E|x| of the quadrature (see the heavy-tailed prior test)."""
+    import mpmath
+    from derivations.fields import _parameter_values, balanced_flux_hat
+    from numeric.lambdified import np_function
+    from numeric.logdomain import TableKernel
+    m = 0.35
+    d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
+    values = _parameter_values(d, {"m": m})
+    data = np.array([[0.0, 0.0], [0.7, -0.2]])
+    f = field(d, data, params={"m": m}, device="cpu", flow="balanced")
+    assert not np.any(f.rate(np.ones((1, 2)), 1.0))
+    table = TableKernel(np_function(balanced_flux_hat(d, values), (k, t)), 4, -2 * math.pi)
+    rr = np.array([[1e-3, 0.1, 1.0, 5.0, 20.0]])
+    ours, theirs = f.kernels["j"].log_abs_sign(None, rr**2, 1.0, np)[0], table.log_abs_sign(None, rr**2, 1.0, np)[0]
+    assert ours == pytest.approx(theirs, abs=1e-6)
+    tt, h = 1.0, 1e-4
+    norm = lambda x, s: f.density(x, s) * math.exp(m * s)
+    for x in ([0.5, 0.1], [2.0, 1.0], [5.0, -3.0]):
+        x = np.array([x])
+        div = sum((f.velocity(x + e, tt)[0, c] * norm(x + e, tt)[0] - f.velocity(x - e, tt)[0, c] * norm(x - e, tt)[0])
+                  / (2 * h) for c, e in enumerate(np.eye(2)[:, None, :] * h))
+        dp = (norm(x, tt + h)[0] - norm(x, tt - h)[0]) / (2 * h)
+        assert abs(dp + div) < 1e-6 * norm(x, tt)[0]
+    one = field(d, np.zeros((1, 2)), params={"m": m}, device="cpu", flow="balanced")
+    x0, _ = sample_prior(one, 7.24, 4000, "exact", np.random.default_rng(7))
+    run = integrate(one, x0, log_times(7.24, 1.0, 10), "heun")
+    rho = lambda r: mpmath.sqrt(r * r + 1)
+    P = lambda r: mpmath.exp(-m * rho(r)) * (1 + m * rho(r)) / rho(r) ** 3
+    cuts = [0, 1, 10, 100, mpmath.inf]
+    exact = float(mpmath.quad(lambda r: r * r * P(r), cuts) / mpmath.quad(lambda r: r * P(r), cuts))
+    assert np.linalg.norm(run.samples, axis=1).mean() == pytest.approx(exact, abs=0.08)
+    with pytest.raises(PDEInputError, match="flow='fast' is not known"):
+        field(d, data, params={"m": m}, flow="fast")
+
+
 def test_resampling_keeps_total_weight(rng):
     d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
     data = rng.normal(size=(40, 2)) * 0.5
