@@ -18,6 +18,11 @@ Two things make it fast; both are measured in benchmarks/RESULTS.md:
   block's exact maximum is taken and the sums rescaled. Exponents then lie in
   [cut, HEADROOM] — e^300 (float64) or e^40 (float32) cannot overflow a sum.
 Terms below e^cut relative to m are clamped to e^cut (never a subnormal; weight < 1e-300 or 1e-34).
+- whole blocks are skipped when a narrow kernel makes them negligible: the data are put in k-d order
+  (every BLOCK points a compact box), each query visits first the block with the largest bound on its
+  logits (nearest box point, largest weight; the logit decreases with r²), then skips every block whose
+  bound is below m − SKIP. Late in a generator's run (t → t_min) most blocks go: two moons, diffusion,
+  2000 / 10 000 / 100 steps, 8.3–8.9 s → 4.1–4.7 s.
 
 Distances are Σ (x − y)² inside the loop (exact, no cancellation), and J is Σ c (x − y). Up to
 N = MAX_N: above it the NumPy path's BLAS products win (a numba loop over BLAS tiles was measured
@@ -41,9 +46,12 @@ try:  # optional (the 'fast' extra): the NumPy path is the reference and runs ev
 except ImportError:  # pragma: no cover - exercised on machines without numba
     numba = None
 
-BLOCK = 512
+BLOCK = 256  # 512 is ~10 % faster on wide kernels; 256 skips more at small t (two moons: 5.9 s → 4.1–4.7 s)
 MAX_N = 64  # above, the NumPy path (BLAS r² and c @ Y) is faster here
 HEADROOM = {"float64": 300.0, "float32": 40.0}
+# blocks whose every logit is below the running maximum minus SKIP are skipped: they would change the
+# sums by < n e^−SKIP relative (2e-23 at n = 2000 in float64; 2e-10 in float32, under its 1e-5 accuracy)
+SKIP = {"float64": 60.0, "float32": 30.0}
 LN2_HI, LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm split of ln 2
 LN2F_HI, LN2F_LO = 0.693359375, -2.12194440e-4                            # the float32 split
 # the exponential must keep x − k·ln2_hi − k·ln2_lo in that order: no reassociation there
@@ -205,9 +213,10 @@ def _build(dtype: str):
         return bm
 
     @pjit
-    def direct(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out):
+    def direct(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip):
         M, N = X.shape
         n = Yt.shape[1]
+        nb = lo.shape[0]
         for i in numba.prange(M):
             r2 = np.empty(BLOCK, ftype)
             z = np.empty(BLOCK, ftype)
@@ -216,7 +225,20 @@ def _build(dtype: str):
             bits = np.empty(BLOCK, itype)
             J = np.zeros(N, np.float64)
             m, S, started = 0.0, 0.0, False
-            for j0 in range(0, n, BLOCK):
+            # each block's largest possible logit (the nearest point of its box, its largest weight)
+            bound = np.empty(nb)
+            for bb in range(nb):
+                d2 = 0.0
+                for d in range(N):
+                    gap = max(lo[bb, d] - X[i, d], X[i, d] - hi[bb, d], 0.0)
+                    d2 += gap * gap
+                bound[bb] = wmax[bb] + b * d2 + (e * math.log1p(d2 * inv_a) if e != 0 else 0.0)
+            first = np.argmax(bound)
+            for step in range(nb):  # the most promising block first, then the rest in order
+                bb = first if step == 0 else (step - 1 if step - 1 < first else step)
+                if started and bound[bb] < m - skip:
+                    continue  # every term of the block is below e^−skip of the largest one
+                j0 = bb * BLOCK
                 L = min(BLOCK, n - j0)
                 xd = X[i, 0]
                 y = Yt[0, j0:j0 + L]
@@ -254,6 +276,32 @@ def _build(dtype: str):
 
 
 _CACHE: dict = {}
+
+
+def spatial_order(points: np.ndarray) -> np.ndarray:
+    """A permutation that makes every run of BLOCK points a compact box (k-d splits at multiples of BLOCK,
+    along the widest side), so the fused loop can skip whole blocks far from a query (narrow kernels)."""
+    order = np.arange(len(points))
+    stack = [(0, len(points))]
+    while stack:
+        a, b = stack.pop()
+        if b - a <= BLOCK:
+            continue
+        idx = order[a:b]
+        pts = points[idx]
+        dim = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
+        half = BLOCK * max(1, (b - a) // BLOCK // 2)
+        order[a:b] = idx[np.argpartition(pts[:, dim], half)]
+        stack += [(a, a + half), (a + half, b)]
+    return order
+
+
+def block_boxes(Yt: np.ndarray, logw: np.ndarray):
+    """Per block of BLOCK data columns: the box corners (nb, N) and the largest log-weight (float64)."""
+    starts = np.arange(0, Yt.shape[1], BLOCK)
+    lo = np.minimum.reduceat(Yt, starts, axis=1).T.astype(np.float64)
+    hi = np.maximum.reduceat(Yt, starts, axis=1).T.astype(np.float64)
+    return np.ascontiguousarray(lo), np.ascontiguousarray(hi), np.maximum.reduceat(logw, starts).astype(np.float64)
 
 
 def sums(dtype: str):

@@ -108,11 +108,13 @@ class EmpiricalField:
         with np.errstate(divide="ignore"):
             self._logw = xp.asarray(np.log(self.weights), dtype=dtype)
         self.backend = self._pick_backend(backend, kernels.get("family"))
-        if self.backend == "numba":  # zero weights dropped: the fused loops assume finite logits
-            keep = weights > 0
+        if self.backend == "numba":  # zero weights dropped (the fused loops assume finite logits), blocks compact
+            keep = np.nonzero(weights > 0)[0]
+            keep = keep[compiled.spatial_order(data[keep])]
             self._family = kernels["family"]
             self._Yt = np.ascontiguousarray(data[keep].T, dtype=dtype)
             self._logwc = np.ascontiguousarray(np.asarray(self._logw)[keep])
+            self._boxes = compiled.block_boxes(self._Yt, self._logwc)
 
     def _pick_backend(self, backend: str, family) -> str:
         """numba where it applies (CPU, Gauss-Cauchy kernel, numba installed); else NumPy/CuPy."""
@@ -194,7 +196,8 @@ class EmpiricalField:
         b, e, inv_a, cut = ftype(b), ftype(e), ftype(inv_a), ftype(_CUT[self.dtype])
         X = np.ascontiguousarray(x, dtype=self.dtype)
         m, S, J = np.zeros(len(X)), np.zeros(len(X)), np.zeros(X.shape)
-        compiled.sums(self.dtype)(X, self._Yt, self._logwc, b, e, inv_a, cut, flux, m, S, J)
+        skip = compiled.SKIP[self.dtype] if b <= 0 and e <= 0 else math.inf  # the bound needs decreasing logits
+        compiled.sums(self.dtype)(X, self._Yt, self._logwc, b, e, inv_a, cut, flux, m, S, J, *self._boxes, skip)
         return m + log_p0, S, (g * J if flux else None), (h * S if rate else None)
 
     def _prepare(self, x, t):
