@@ -18,6 +18,7 @@ from analytic.pde import k  # noqa: E402
 from numeric import hankel  # noqa: E402
 from numeric.dispersion_scan import spectrum  # noqa: E402
 from numeric.fields import grid  # noqa: E402
+from numeric.metrics import systematic_resample  # noqa: E402
 from numeric.lambdified import np_function  # noqa: E402
 
 
@@ -130,6 +131,8 @@ def samples_figure(g, path: Path) -> Path:
     ends at t_min, a cross where it died in resampling (branching PDEs)."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharex=True, sharey=True)
     data, samples = g.splits.held_out, g.run.samples
+    if g.branching:  # weighted particles are shown as the metrics see them: resampled by weight
+        samples = samples[systematic_resample(g.run.weights, np.random.default_rng(0))]
     axes[0].scatter(data[:, 0], data[:, 1], s=2, c="k", alpha=0.5)
     axes[0].set_title(f"data ({g.splits.name}, held-out, n = {len(data)})")
     axes[1].scatter(samples[:, 0], samples[:, 1], s=2, c="tab:blue", alpha=0.4)
