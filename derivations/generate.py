@@ -168,13 +168,14 @@ def outcome(g: Generation) -> str:
     return "reproduced" if good else "poor"
 
 
-def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: int) -> tuple[dict, Generation | None]:
+def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: int,
+               flow: str = "branching") -> tuple[dict, Generation | None]:
     """One row of the verification matrix (verdicts, generator outcome, metrics, a flag) and the run."""
-    row = {"pde": d.pde.canonical, "verdict": d.verdict, "criterion": d.result.criterion.holds,
+    row = {"pde": d.pde.canonical, "flow": flow, "verdict": d.verdict, "criterion": d.result.criterion.holds,
            "C1": d.c1_holds, "C2": d.c2_holds}
     g = None
     try:
-        g = generate(d, splits, n_samples=n_samples, steps=steps, seed=seed, device="cpu")
+        g = generate(d, splits, n_samples=n_samples, steps=steps, seed=seed, device="cpu", flow=flow)
         row.update(outcome=outcome(g), params=g.params, energy_distance=g.metrics["energy_distance"],
                    energy_distance_baseline=g.metrics["energy_distance_baseline"], prior_gap=g.metrics["prior_gap"],
                    prior_gap_noise=g.metrics["prior_gap_noise"], nfe=g.run.nfe,

@@ -284,19 +284,22 @@ def _run_verify(args) -> int:
         d = derive(e.parse(), dim=2, budget=args.budget)
         row, _ = verify_one(d, splits, args.n_samples, args.steps, args.seed)
         rows.append({"name": e.name, **row})
+        if d.flow.R_hat != 0 and row["outcome"] != "refused":  # R ≠ 0: the birth-free flow as a second check
+            row, _ = verify_one(d, splits, args.n_samples, args.steps, args.seed, flow="balanced")
+            rows.append({"name": f"{e.name} (balanced)", **row})
     _progress(len(entries), len(entries), "done")
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
         return 0
-    print(f"{'PDE':22s} {'Eq.16':11s} {'C1':11s} {'C2':11s} {'generator':11s} {'ED':>9s} {'baseline':>9s}  flag")
+    print(f"{'PDE':28s} {'Eq.16':11s} {'C1':11s} {'C2':11s} {'generator':11s} {'ED':>9s} {'baseline':>9s}  flag")
     for row in rows:
         ed = f"{row['energy_distance']:.3g}" if "energy_distance" in row else "-"
         base = f"{row['energy_distance_baseline']:.3g}" if "energy_distance" in row else "-"
         flag = "CONTRADICTS the verdict" if row["contradiction"] else ""
-        print(f"{row['name']:22s} {str(row['criterion']):11s} {str(row['C1']):11s} {str(row['C2']):11s} "
+        print(f"{row['name']:28s} {str(row['criterion']):11s} {str(row['C1']):11s} {str(row['C2']):11s} "
               f"{row['outcome']:11s} {ed:>9s} {base:>9s}  {flag}")
         for finding in row.get("findings", []):
-            print(f"{'':22s} finding: {' '.join(str(finding).split())[:150]}")
+            print(f"{'':28s} finding: {' '.join(str(finding).split())[:150]}")
     return 0
 
 

@@ -85,3 +85,16 @@ def test_catalog_json(capsys):
     assert code == 0 and len(data) == 11
     helm = next(d for d in data if d["name"] == "helmholtz")
     assert helm["items"]["criterion"]["agree"] is False and "Why:" in helm["items"]["criterion"]["reason"]
+
+
+def test_verify_matrix_rows_and_the_balanced_check(capsys):
+    """verify: one row per entry, a second (balanced flow) for R ≠ 0; a refused wave is no contradiction."""
+    code, out, _ = run(capsys, "verify", "--only", "screened_poisson", "--only", "ideal_wave", "--n-data", "200",
+                       "--n-samples", "400", "--steps", "20", "--json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert set(rows) == {"screened_poisson", "screened_poisson (balanced)", "ideal_wave"}
+    assert rows["screened_poisson"]["flow"] == "branching" and rows["screened_poisson (balanced)"]["flow"] == "balanced"
+    assert rows["ideal_wave"]["outcome"] == "refused" and not rows["ideal_wave"]["contradiction"]
+    for name in ("screened_poisson", "screened_poisson (balanced)"):
+        assert rows[name]["outcome"] == "reproduced" and not rows[name]["contradiction"], rows[name]
