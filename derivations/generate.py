@@ -98,9 +98,12 @@ class Generation:
     prior: str
     run: object
     metrics: dict
-    branching: bool
-    flow: str = "branching"
+    flow: str
     findings: list = field(default_factory=list)
+
+    @property
+    def branching(self) -> bool:
+        return carries_weights(self.derivation, self.flow)
 
     def summary(self) -> dict:
         m = self.metrics
@@ -108,7 +111,8 @@ class Generation:
                 "n_data": len(self.splits.train), "n_samples": len(self.run.samples), "dimension": self.field.N,
                 "prior": self.prior, "method": self.run.method, "steps": len(self.run.times) - 1,
                 "T": self.T, "t_min": self.t_min, "nfe": self.run.nfe, "wall_s": self.run.wall_s,
-                "backend": self.field.backend, "flow": self.flow, "branching": self.branching, "resamples": self.run.resamples,
+                "backend": self.field.backend, "flow": self.flow, "branching": self.branching,
+                "resamples": self.run.resamples,
                 "final_ess": self.run.ess[-1][1] if self.run.ess else None, "findings": self.findings, **m}
 
 
@@ -118,6 +122,11 @@ def parameters_for(d: Derivation, params: dict | None) -> dict:
         return dict(params or {})
     good = [s for s in d.samples if d._sample_ok(s)]
     return dict((good or d.samples or [{}])[0])
+
+
+def carries_weights(d: Derivation, flow: str) -> bool:
+    """Whether particles carry birth/death weights: R ≠ 0 and the branching flow."""
+    return flow == "branching" and d.flow.R_hat != 0
 
 
 def generate(d: Derivation, splits: Splits, params: dict | None = None, n_samples: int = 10000, steps: int = 100,
@@ -137,7 +146,7 @@ def generate(d: Derivation, splits: Splits, params: dict | None = None, n_sample
     width = kernel_width(d, params)
     T = T if T is not None else time_for_width(width, T_WIDTH * radius)
     t_min = t_min if t_min is not None else time_for_width(width, TMIN_WIDTH * radius)
-    branching = d.flow.R_hat != 0 and flow == "branching"
+    branching = carries_weights(d, flow)
     x0, log_w0 = sample_prior(f, T, n_samples, prior, rng, heavy_share(f) if branching else 0.0)
     run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress,
                     log_weights=log_w0)
@@ -146,7 +155,7 @@ def generate(d: Derivation, splits: Splits, params: dict | None = None, n_sample
     m = metrics.report(run.samples[finite], splits.held_out, splits.train, splits.baseline,
                        weights=run.weights[finite] if branching else None)
     m.update(prior_dependence(f, T, min(n_samples, 1000), seed))
-    return Generation(d, params, splits, f, T, t_min, prior, run, m, branching, findings=findings, flow=flow)
+    return Generation(d, params, splits, f, T, t_min, prior, run, m, flow, findings)
 
 
 def prior_dependence(f, T: float, n: int, seed: int) -> dict:

@@ -38,7 +38,7 @@ from analytic.errors import NotSupportedError, PDEInputError
 from analytic.green import r, t
 from .compiled import gauss_cauchy
 from .fields import EmpiricalField
-from .logdomain import ClosedKernel, ZeroKernel
+from .logdomain import ClosedKernel, ZeroKernel, radial_logs, zoomed_grid
 from .metrics import systematic_resample
 
 INTEGRATORS = ("heun", "euler", "rk45")
@@ -72,10 +72,7 @@ def _radial_profile(P, N: int, T: float):
     """(log r grid, r^N P(r, T) / e^top on it, top): the radial mass per d(log r), zoomed onto its support."""
     log_r = np.linspace(-12, 12, 4801) * math.log(10)
     for zoomed in (False, True):
-        rr = np.exp(log_r)
-        with np.errstate(divide="ignore", under="ignore", over="ignore", invalid="ignore"):
-            L, S = P.log_abs_sign(rr[None, :], (rr * rr)[None, :], T, np)
-        L, S = np.broadcast_to(L, (1, len(rr)))[0], np.broadcast_to(S, (1, len(rr)))[0]
+        L, S = radial_logs(P, log_r, T)
         logd = np.where(np.isfinite(L), L + N * log_r, -np.inf)
         top = np.max(logd)
         if not np.isfinite(top):
@@ -85,13 +82,12 @@ def _radial_profile(P, N: int, T: float):
             weight = np.exp(logd - top)
         negative = (S < 0) & (weight > 1e-8)
         if np.any(negative):
-            raise NotSupportedError(f"P(r, T = {T:g}) < 0 at r = {rr[np.argmax(negative)]:.3g}: the kernel is not a "
+            where = np.exp(log_r[np.argmax(negative)])
+            raise NotSupportedError(f"P(r, T = {T:g}) < 0 at r = {where:.3g}: the kernel is not a "
                                     "density (C1 fails), so there is no prior to sample")
         if zoomed:
             return log_r, weight, top
-        keep = np.nonzero(weight > 1e-30)[0]
-        lo, hi = log_r[max(keep[0] - 1, 0)], log_r[min(keep[-1] + 1, len(log_r) - 1)]
-        log_r = np.linspace(lo, hi, 8001)
+        log_r = zoomed_grid(log_r, weight > 1e-30, 8001)
 
 
 def _numeric_radii(P, N: int, T: float, n: int, rng) -> np.ndarray:

@@ -21,7 +21,7 @@ from scipy.interpolate import CubicSpline
 from analytic.errors import NotSupportedError
 from analytic.green import r, t
 from . import hankel
-from .special import DEBYE_MIN_ORDER, log_kv, log_kv_debye, log_kv_half
+from .special import log_kv
 
 
 class LogKernel:
@@ -175,18 +175,23 @@ def _compile_log(expr: sp.Expr):
         arg = _compile_value(expr.args[1])
 
         def bessel(env):
-            xp = env["xp"]
-            z = arg(env)
-            if xp is np:
-                return log_kv(nu, z), 1.0
-            if abs(nu) >= DEBYE_MIN_ORDER:
-                return log_kv_debye(abs(nu), z, xp), 1.0
-            if (2 * abs(nu)) % 2 == 1:
-                return log_kv_half(int(abs(nu)), z, xp), 1.0
-            raise NotSupportedError(f"not supported yet: K_{nu:g} on the GPU (only half-integer orders or orders "
-                                    f">= {DEBYE_MIN_ORDER:g}); use --device cpu")
+            return log_kv(nu, arg(env), env["xp"]), 1.0
         return bessel
     raise NotSupportedError(f"not supported yet: {type(expr).__name__} in a field kernel ({sp.sstr(expr)[:60]})")
+
+
+def radial_logs(kernel: LogKernel, log_r: np.ndarray, tt: float):
+    """(log|f|, sign f) of a radial kernel at r = e^log_r, as arrays of log_r's shape (NumPy; far tails quiet)."""
+    rr = np.exp(log_r)
+    with np.errstate(divide="ignore", under="ignore", over="ignore", invalid="ignore"):
+        L, S = kernel.log_abs_sign(rr, rr * rr, tt, np)
+    return np.broadcast_to(L, log_r.shape), np.broadcast_to(S, log_r.shape)
+
+
+def zoomed_grid(log_r: np.ndarray, keep: np.ndarray, points: int) -> np.ndarray:
+    """``points`` values spanning the part of ``log_r`` where ``keep`` holds, one step of margin each side."""
+    idx = np.nonzero(keep)[0]
+    return np.linspace(log_r[max(idx[0] - 1, 0)], log_r[min(idx[-1] + 1, len(log_r) - 1)], points)
 
 
 class TableKernel(LogKernel):
@@ -251,33 +256,26 @@ class BalancedFluxKernel(TableKernel):
         self._cache: dict = {}
         self._cache_size = cache_size
 
-    def _logs(self, kernel, log_r, tt):
-        rr = np.exp(log_r)
-        with np.errstate(divide="ignore", under="ignore", over="ignore", invalid="ignore"):
-            L, S = kernel.log_abs_sign(rr, rr * rr, tt, np)
-        return np.broadcast_to(L, log_r.shape), np.broadcast_to(S, log_r.shape)
-
     def _spline(self, tt: float):
         if tt in self._cache:
             return self._cache[tt]
         N = self.N
         log_r = np.linspace(-30, 30, 6001) + math.log(tt)
         for zoomed in (False, True):
-            LP, SP = self._logs(self.P, log_r, tt)
-            LR, SR = self._logs(self.R, log_r, tt)
+            LP, SP = radial_logs(self.P, log_r, tt)
+            LR, SR = radial_logs(self.R, log_r, tt)
             mass_p, mass_r = LP + N * log_r, LR + N * log_r
             top = np.max(np.maximum(mass_p, mass_r))
             if zoomed:
                 break
-            keep = np.nonzero(mass_p - top > -700)[0]
-            log_r = np.linspace(log_r[max(keep[0] - 1, 0)], log_r[min(keep[-1] + 1, len(log_r) - 1)], 16001)
+            log_r = zoomed_grid(log_r, mass_p - top > -700, 16001)
         with np.errstate(under="ignore"):  # tails far below the peak are 0
             A, B = SR * np.exp(mass_r - top), SP * np.exp(mass_p - top)
             q = A - simpson(A, x=log_r) / simpson(B, x=log_r) * B
             left = cumulative_simpson(q, x=log_r, initial=0) + q[0] / N  # ∫ below the grid: q(r₀) r₀^N / N
             right = -cumulative_simpson(q[::-1], x=-log_r[::-1], initial=0)[::-1]  # −∫ from r to the end
         inner = np.where(np.arange(len(log_r)) <= np.argmax(B), left, right)
-        Lj, Sj = self._logs(self.j, log_r, tt)
+        Lj, Sj = radial_logs(self.j, log_r, tt)
         with np.errstate(divide="ignore"):
             Lu = np.log(np.abs(inner)) + top - N * log_r
         peak = np.maximum(Lj, Lu)

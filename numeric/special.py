@@ -21,6 +21,8 @@ import math
 import numpy as np
 import scipy.special
 
+from analytic.errors import NotSupportedError
+
 DEBYE_MIN_ORDER = 40.0
 
 # u_k(p) of DLMF 10.41.10, as coefficient lists in powers of p
@@ -49,18 +51,22 @@ def log_kv_debye(nu: float, z, xp=np):
     return 0.5 * math.log(math.pi / (2 * nu)) - nu * eta - 0.5 * xp.log(root) + xp.log(series)
 
 
-def log_kv(nu: float, z: np.ndarray) -> np.ndarray:
-    """log K_ν(z), elementwise, for a scalar order ν and positive z (NumPy)."""
+def log_kv(nu: float, z, xp=np):
+    """log K_ν(z), elementwise, for a scalar order ν and positive z. Any array module for ν ≥ 40 and for
+    half-integer ν; other orders go through scipy's kve (NumPy only: refused on the GPU)."""
     nu = abs(float(nu))
+    if nu >= DEBYE_MIN_ORDER:
+        # the expansion is uniform in z: use it everywhere for large orders (kve loses digits near overflow)
+        return log_kv_debye(nu, z, xp)
+    if (2 * nu) % 2 == 1:
+        return log_kv_half(int(nu), z, xp)
+    if xp is not np:
+        raise NotSupportedError(f"not supported yet: K_{nu:g} on the GPU (only half-integer orders or orders "
+                                f">= {DEBYE_MIN_ORDER:g}); use --device cpu")
     z = np.asarray(z, dtype=float)
-    if nu < DEBYE_MIN_ORDER and (2 * nu) % 2 == 1:
-        return log_kv_half(int(nu), z)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
         out = np.log(scipy.special.kve(nu, z)) - z
     bad = ~np.isfinite(out)
-    if nu >= DEBYE_MIN_ORDER:
-        # the expansion is uniform in z: use it everywhere for large orders (kve loses digits near overflow)
-        return log_kv_debye(nu, z)
     small, large = bad & (z < 1), bad & (z >= 1)
     if np.any(small):
         zb = z[small]
