@@ -20,11 +20,12 @@ falls back to the numeric scan for it.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 
 from .dispersion import roots_in_s
+from .outcome import Holds
 from .pde import AXIS_K, LinearPDE, k, s
 
 MAX_CASES = 64
@@ -79,8 +80,7 @@ class SymbolicCriterion:
     cases: tuple
     condition: sp.Basic | None  # Boolean over the parameters; None when nothing was decided
     complete: bool  # every case decided
-    holds: str | None = None  # yes | no | conditional, None when incomplete
-    notes: tuple = field(default_factory=tuple)
+    holds: Holds = Holds.UNDECIDED  # UNDECIDED unless every case is decided
 
 
 # ---------------------------------------------------------------------------------------
@@ -148,6 +148,8 @@ def _sign_by_rationalising(expr, depth) -> int | None:
         u, v = parts.get(sp.S.One, sp.S.Zero), parts.get(q, sp.S.Zero)
         if u.has(q) or v.has(q):
             continue
+        if _sign_of(q.base, depth + 1) < 0:  # may split the case on the radicand's sign
+            raise _Undecided(f"{sp.sstr(expr)} is not real (square root of a negative quantity)")
         su, sv = _sign_of(u, depth + 1), _sign_of(v, depth + 1)
         if sv == 0 or su == sv:
             return su
@@ -181,6 +183,11 @@ def _initial_cases(pde: LinearPDE) -> list[_Case]:
                 conds.append(cond)
         cases.append(_Case(subs, back, tuple(conds)))
     return cases
+
+
+def sign_cells(pde: LinearPDE) -> list:
+    """The parameter regions the case analysis starts from (one sign per parameter), as Booleans."""
+    return [sp.And(*case.conditions) for case in _initial_cases(pde)]
 
 
 def _split(case: _Case, expr) -> list:
@@ -233,8 +240,16 @@ def _decide_case(pde: LinearPDE, mode: str, case: _Case) -> CaseVerdict:
         except _Undecided:
             raise _Undecided("the leading coefficient in s may vanish at some k > 0, where a branch "
                              "goes to infinity") from None
-    found = roots_in_s(L)
+    # Routh-Hurwitz needs no roots: for cubic and higher evolution problems it is tried first, since
+    # the cubic and quartic formulas' nested radicals rarely let the closed-form route decide.
+    hurwitz_first = mode == "evolution" and pde.isotropic and sp.degree(L, s) >= 3
+    if hurwitz_first:
+        try:
+            return _decide_hurwitz(L, case)
+        except _Undecided as exc:
+            hurwitz_failed = exc
     try:
+        found = roots_in_s(L)
         if found is None:
             raise _Undecided("no closed-form roots in s")
         roots = [r for r, _ in found]
@@ -242,6 +257,8 @@ def _decide_case(pde: LinearPDE, mode: str, case: _Case) -> CaseVerdict:
             return _decide_isotropic(roots, mode, case)
         return _decide_anisotropic(roots, pde.kvars, mode, case)
     except _Undecided as first:
+        if hurwitz_first:
+            raise _Undecided(f"Routh-Hurwitz route: {hurwitz_failed}; closed-form branches: {first}") from None
         if mode != "evolution" or not pde.isotropic:
             raise
         try:
@@ -375,13 +392,22 @@ def _negative_for_all(h, K) -> tuple[bool, sp.Expr | None]:
     except (NotImplementedError, sp.PolynomialError) as exc:
         raise _Undecided(f"cannot solve {sp.sstr(h)} = 0: {exc}") from None
     for sol in candidates:
-        if sol.has(sp.I) or _sign_of(sol) <= 0:
+        if sol.has(sp.I) or not _real(sol) or _sign_of(sol) <= 0:
             continue
         if sp.simplify(h.subs(K, sol)) != 0:
             raise _Undecided(f"unverified crossing of {sp.sstr(h)} at K = {sp.sstr(sol)}")
         return False, sol
     sign = _sign_of(h.subs(K, 1))
     return sign < 0, (None if sign < 0 else sp.S.One)
+
+
+def _real(expr) -> bool:
+    """Whether every even root in expr has a nonnegative radicand (splits the case when that depends
+    on the parameters): a K that solves h(K) = 0 only with an imaginary square root is no crossing."""
+    for p in expr.atoms(sp.Pow):
+        if p.exp.is_Rational and p.exp.q % 2 == 0 and _sign_of(p.base) < 0:
+            return False
+    return True
 
 
 def _decide_isotropic(roots, mode, case: _Case) -> CaseVerdict:
@@ -554,15 +580,18 @@ def _summarise(pde: LinearPDE, mode: str, leaves: list[CaseVerdict]) -> Symbolic
     decided = [c for c in leaves if c.holds is not None]
     if not decided:
         return SymbolicCriterion(mode, tuple(leaves), None, False)
-    condition = sp.Or(*[c.condition for c in decided if c.holds])
-    condition = _simplify_condition(condition, pde)
-    holds = None
+    leaves = [CaseVerdict((simplify_condition(c.condition, pde),), c.holds, c.reason, c.E0, c.witness)
+              if len(c.conditions) > 1 else c for c in leaves]
+    leaves = [c for c in leaves if c.condition is not sp.false]  # regions that are empty
+    condition = simplify_condition(sp.Or(*[c.condition for c in decided if c.holds]), pde)
+    holds = Holds.UNDECIDED
     if complete:
-        holds = "yes" if condition is sp.true else "no" if condition is sp.false else "conditional"
+        holds = Holds.YES if condition is sp.true else Holds.NO if condition is sp.false else Holds.CONDITIONAL
     return SymbolicCriterion(mode, tuple(leaves), condition, complete, holds)
 
 
-def _simplify_condition(condition, pde: LinearPDE):
+def simplify_condition(condition, pde: LinearPDE):
+    """A condition over the parameters in its simplest form under their assumptions (one symbol: as a set)."""
     if condition in (sp.true, sp.false):
         return condition
     syms = list(condition.free_symbols)
@@ -575,9 +604,10 @@ def _simplify_condition(condition, pde: LinearPDE):
             full = domain.get(p.assumption, sp.Reals)
             if p.assumption == "nonzero":
                 full = sp.Reals - sp.FiniteSet(0)
-            if full.is_subset(as_set):
+            region = as_set.intersect(full)
+            if full.is_subset(region):
                 return sp.true
-            return as_set.as_relational(syms[0])
+            return sp.false if region is sp.S.EmptySet else region.as_relational(syms[0])
         except (NotImplementedError, TypeError, ValueError, KeyError):
             return condition
     return sp.simplify_logic(condition) if len(condition.atoms(sp.Rel)) <= 8 else condition

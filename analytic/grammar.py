@@ -11,6 +11,7 @@ exactly what a nonlinear, inhomogeneous or variable-coefficient PDE looks like.
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -31,6 +32,8 @@ MAX_DEPTH = 60
 MAX_EXPONENT = 64
 MAX_INT_DIGITS = 30
 MAX_DERIVATIVE_ORDER = 8
+MAX_TERMS = 400
+_MAX_INT = 10**MAX_INT_DIGITS
 
 #: placeholder for |k|² while parsing: lap → −K2, biharm → K2², fraclap(·, β) → K2^β.
 _K2 = sp.Dummy("K2", positive=True)
@@ -69,7 +72,6 @@ class _Walker:
         self.offset = offset
         self.params = params
         self.used_params: set[str] = set()
-        self.axes: set[str] = set()
 
     # -- helpers ---------------------------------------------------------------------
     def _where(self, node) -> dict:
@@ -93,6 +95,12 @@ class _Walker:
         value = method(node, depth + 1)
         if value.expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             self._fail(PDEInputError, "coefficient is not finite{where} (division by zero or log(0)?)", node)
+        for number in value.expr.atoms(sp.Rational):  # every number stays printable and re-readable
+            if max(abs(number.p), number.q) >= _MAX_INT:
+                self._fail(UnsafeInputError, f"number{{where}} needs more than {MAX_INT_DIGITS} digits as an exact "
+                                             "fraction; rescale the PDE (multiply every term by a constant)", node)
+        if _expanded_terms(value.expr) > MAX_TERMS:
+            self._fail(UnsafeInputError, f"expression{{where}} expands to more than {MAX_TERMS} terms", node)
         return value
 
     def visit_Expression(self, node, depth):
@@ -108,7 +116,10 @@ class _Walker:
                 self._fail(UnsafeInputError, f"integer with more than {MAX_INT_DIGITS} digits{{where}}", node)
             return _Const(sp.Integer(value))
         if value != value or value in (float("inf"), float("-inf")):
-            self._fail(UnsafeInputError, "non-finite number{where}", node)
+            self._fail(UnsafeInputError, "non-finite number{where}: it overflows double precision", node)
+        if value == 0 and any(c in "123456789" for c in self._where(node).get("token", "").split("e")[0].split("E")[0]):
+            self._fail(UnsafeInputError, "number{where} underflows to 0 in double precision; rescale the PDE "
+                                         "(multiply every term by a constant)", node)
         frac = Fraction(repr(value))  # exact decimal value of the literal as written
         return _Const(sp.Rational(frac.numerator, frac.denominator))
 
@@ -148,7 +159,6 @@ class _Walker:
             if c == "t":
                 factor *= s
             else:
-                self.axes.add(c)
                 factor *= sp.I * AXIS_K[c]
         return factor
 
@@ -223,10 +233,23 @@ class _Walker:
             beta = args[1]
             if isinstance(beta, _Phi) or not beta.expr.is_real:
                 self._fail(PDEInputError, "fraclap(f, beta): beta must be a real constant{where}", node)
+            if beta.expr.is_number and abs(beta.expr) > MAX_EXPONENT:
+                self._fail(UnsafeInputError, f"fraclap(f, beta): beta{{where}} must be at most {MAX_EXPONENT} "
+                                             "in size", node)
             return _Phi(_K2**beta.expr * args[0].expr)
-        if name in ("dx", "dy", "dz"):
-            self.axes.add(name[1])
         return _Phi(_PHI_OPS[name] * args[0].expr)
+
+
+def _expanded_terms(expr) -> int:
+    """An upper bound on the number of terms of sp.expand(expr), without expanding it."""
+    if isinstance(expr, sp.Add):
+        return sum(_expanded_terms(a) for a in expr.args)
+    if isinstance(expr, sp.Mul):
+        return math.prod(_expanded_terms(a) for a in expr.args)
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp > 1:
+        inner = _expanded_terms(expr.base)
+        return math.comb(inner + int(expr.exp) - 1, int(expr.exp)) if inner > 1 else 1
+    return 1
 
 
 def _split_equation(text: str) -> list[tuple[str, int]]:
@@ -297,24 +320,7 @@ def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
         raise PDESyntaxError("empty input: write a PDE such as 'phi_t - lap(phi)'")
     declared = _normalise_params(params)
     known = dict(declared)
-    sides = []
-    axes: set[str] = set()
-    used: set[str] = set()
-    for side, offset in _split_equation(flat):
-        value, walker = _parse_side(side, offset, known)
-        sides.append((value, offset))
-        axes |= walker.axes
-        used |= walker.used_params
-    total = sp.Integer(0)
-    for i, (value, offset) in enumerate(sides):
-        sign = 1 if i == 0 else -1
-        if isinstance(value, _Const):
-            if value.expr != 0:
-                raise PDEInputError("side without phi{where}: a PDE L phi = 0 needs phi in every term",
-                                    column=offset + 1)
-            continue
-        total += sign * value.expr
-    raw = sp.expand(total)
+    raw, used = _operator(flat, known)
     unused = sorted(set(declared) - used)
     if unused:
         raise ParameterError(f"parameter(s) {', '.join(unused)} declared but not used in the PDE; "
@@ -325,7 +331,45 @@ def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
         raise PDEInputError("no time derivative: a generative process needs phi_t, phi_tt, dt(...) "
                             "(t is the generation time)")
     parameters = tuple(known[name] for name in sorted(used))
-    return _build(flat, raw, axes, parameters, dim)
+    # the axes are those the operator still involves after cancellation (0*phi_x is isotropic)
+    axes = {a for a, kv in AXIS_K.items() if raw.has(kv)}
+    pde = _build(flat, raw, axes, parameters, dim)
+    _require_round_trip(pde, known, dim)
+    return pde
+
+
+def _operator(flat: str, known: dict) -> tuple[sp.Expr, set]:
+    """The symbol of ``lhs [= rhs]`` in s, kx, ky, kz and |k|² (placeholder), and the parameters used."""
+    sides = []
+    used: set[str] = set()
+    for side, offset in _split_equation(flat):
+        value, walker = _parse_side(side, offset, known)
+        sides.append((value, offset))
+        used |= walker.used_params
+    total = sp.Integer(0)
+    for i, (value, offset) in enumerate(sides):
+        sign = 1 if i == 0 else -1
+        if isinstance(value, _Const):
+            if value.expr != 0:
+                raise PDEInputError("side without phi{where}: a PDE L phi = 0 needs phi in every term",
+                                    column=offset + 1)
+            continue
+        total += sign * value.expr
+    return sp.expand(total), used
+
+
+def _require_round_trip(pde: LinearPDE, params: dict, dim) -> None:
+    """What is printed is what is analysed: the canonical text must parse back to the same operator."""
+    try:
+        again, _ = _operator(pde.canonical, dict(params))
+        axes = {a for a, kv in AXIS_K.items() if again.has(kv)}
+        same = _build(pde.canonical, again, axes, pde.parameters, dim).symbol == pde.symbol
+    except PDEInputError:
+        same = False
+    if not same:
+        raise UnsafeInputError(f"the PDE cannot be written back exactly in the grammar (it prints as "
+                               f"{pde.canonical[:120]!r}, which does not read back as the same operator); "
+                               "simplify its coefficients")
 
 
 def _build(text, raw, axes, parameters, dim) -> LinearPDE:
@@ -347,7 +391,16 @@ def _build(text, raw, axes, parameters, dim) -> LinearPDE:
             raise NotSupportedError("not supported yet: anisotropic PDEs (phi_x, dx(...)) beyond three "
                                     "dimensions; drop --dim or write an isotropic operator")
         kvars = tuple(AXIS_K[a] for a in "xyz"[:dimension])
-        symbol = sp.expand(raw.subs(_K2, sum(kv**2 for kv in kvars)))
+        norm = sum(kv**2 for kv in kvars)
+        if _expanded_terms(raw.subs(_K2, norm)) > MAX_TERMS:
+            raise UnsafeInputError(f"the operator expands to more than {MAX_TERMS} terms in the components of k "
+                                   "(a high power of the Laplacian beside a directional derivative); lower the power")
+        symbol = sp.expand(raw.subs(_K2, norm))
+    if symbol == 0:
+        raise PDEInputError("the operator is identically zero (every term cancels once the Laplacian is written "
+                            "out in the derivatives used)")
+    if not symbol.has(s):
+        raise PDEInputError("no time derivative survives (the t-derivative terms cancel)")
     time_order = sp.Poly(symbol, s).degree()
     canonical, tex = _render(raw)
     return LinearPDE(text=text, canonical=canonical, latex=tex, symbol=symbol, kvars=kvars,
@@ -356,8 +409,12 @@ def _build(text, raw, axes, parameters, dim) -> LinearPDE:
 
 def _render(raw: sp.Expr) -> tuple[str, str]:
     """Canonical text and LaTeX of the operator, rebuilt from its symbol (highest t-order first)."""
-    terms = []
+    grouped: dict = {}  # one coefficient per operator monomial: (a+b)**2*lap(phi), not three lap terms
     for term in sp.Add.make_args(raw):
+        coeff, ops = term.as_independent(s, _K2, *AXIS_K.values(), as_Add=False)
+        grouped[ops] = grouped.get(ops, 0) + coeff
+    terms = []
+    for term in (sp.factor(c) * ops for ops, c in grouped.items() if c != 0):
         coeff, powers = sp.Integer(1), {"t": 0, "x": 0, "y": 0, "z": 0}
         lap_power = sp.Integer(0)
         for factor in sp.Mul.make_args(term):
@@ -372,8 +429,8 @@ def _render(raw: sp.Expr) -> tuple[str, str]:
                 lap_power += exp
             else:
                 coeff *= factor
-        if lap_power.is_integer:
-            coeff *= (-1) ** int(lap_power)
+        if lap_power == 1:
+            coeff = -coeff  # lap(f) has the symbol −|k|²
         terms.append((coeff, powers, lap_power))
     def spatial_order(term):
         _, powers, lap_power = term
@@ -386,15 +443,10 @@ def _render(raw: sp.Expr) -> tuple[str, str]:
         letters = "".join(a * powers[a] for a in "txyz")
         op_text = "phi" + (f"_{letters}" if letters else "")
         op_tex = r"\phi" + (f"_{{{letters}}}" if letters else "")
-        if lap_power.is_integer:
-            n = int(lap_power)
-            for _ in range(n // 2):
-                op_text = f"biharm({op_text})"
-            if n % 2:
-                op_text = f"lap({op_text})"
-            if n:
-                op_tex = rf"\nabla^{{{2 * n}}} {op_tex}"
-        else:
+        if lap_power in (1, 2):  # lap and biharm; every other power of |k|² is written as fraclap
+            op_text = f"{'lap' if lap_power == 1 else 'biharm'}({op_text})"
+            op_tex = rf"\nabla^{{{2 * lap_power}}} {op_tex}"
+        elif lap_power != 0:
             op_text = f"fraclap({op_text}, {sp.sstr(lap_power)})"
             op_tex = rf"(-\Delta)^{{{latex(lap_power)}}} {op_tex}"
         text_parts.append(_with_coeff(coeff, op_text, sp.sstr, "*"))

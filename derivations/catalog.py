@@ -9,6 +9,7 @@ computed disagreement has an explanation and every explanation a disagreement.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,9 +17,12 @@ import mpmath
 import sympy as sp
 
 from analytic.grammar import parse
+from analytic.outcome import Holds
 from analytic.green import r, t
 from analytic.pde import LinearPDE, k, s
 from analytic.closed_forms import apply_local
+from numeric import hankel
+from numeric.lambdified import mp_function
 from .check import CheckResult, check
 from .derive import Derivation, derive, flow_text, operator_text
 
@@ -62,7 +66,9 @@ class CatalogEntry:
     paper_criterion: str  # yes | no | conditional, as the paper states it
     source: str  # where in the paper
     doc: str = ""
-    errata: dict = field(default_factory=dict)  # item (omega, criterion, G, p, v, R, C1, C2) -> why the paper differs
+    # item (omega, criterion, G, p, v, R, C1, C2) -> why the paper differs: text, or a function of our
+    # Derivation for explanations that quote numbers (computed, never typed in)
+    errata: dict = field(default_factory=dict)
     paper_flow: PaperFlow | None = None  # Tables 1, 2, 5; None for Table 4 entries (no flow given)
 
     def parse(self, dim=None) -> LinearPDE:
@@ -222,12 +228,39 @@ CATALOG: tuple[CatalogEntry, ...] = (
         "biharmonic", "Elasticity (biharmonic)", "phi_t + biharm(phi)", {},
         lambda k, p: [-I * k**4], "yes", "Table 4",
         doc="Fourth-order smoothing, phi_t + Laplacian^2 phi = 0.",
-        errata={
-            "C1": "Table 4 proposes it from Eq. 16 alone. Its kernel, the inverse transform of exp(-k^4 t), "
-                  "changes sign (negative lobes about 5% of the peak near r ~ 6 t^(1/4)), so p is not a density "
-                  "and C1 fails: not s-generative despite satisfying the dispersion criterion.",
-        }),
+        errata={"C1": lambda d: (
+            "Table 4 proposes it from Eq. 16 alone. Its kernel, the inverse transform of exp(-k^4 t), changes "
+            "sign: " + first_lobe(d.flow.p_hat, COMPARE_DIM) + ", so p is not a density and C1 fails: not s-generative "
+            "despite satisfying the dispersion criterion.")}),
 )
+
+
+@functools.lru_cache(maxsize=16)
+def first_lobe(p_hat: sp.Expr, N: int) -> str:
+    """Where the density kernel P(r, 1) first turns negative and how deep its first lobe is (N dims).
+
+    P = F_N[p̃] by mpmath quadrature; its zero by root-finding on P, the lobe's minimum on
+    dP/dr = −2π r F_(N+2)[p̃] (the derivative of a radial transform). When p̃ depends on k and t
+    through k t^(1/β) only (checked symbolically), radii are given in units of t^(1/β)."""
+    f = mp_function(p_hat.subs(t, 1), (k,))
+    P = lambda rr: hankel.point(f, N, rr)
+    dP = lambda rr: -2 * mpmath.pi * rr * hankel.point(f, N + 2, rr)
+    radii = [mpmath.mpf(x) / 2 for x in range(1, 41)]
+    values = [P(rr) for rr in radii]
+    first = next((i for i, v in enumerate(values) if v < 0), None)
+    if first is None:
+        return f"no negative lobe for r < 20 (N = {N}, t = 1)"
+    zero = mpmath.findroot(P, (radii[first - 1], radii[first]), solver="anderson")
+    end = next((i for i in range(first, len(values)) if values[i] >= 0), len(values) - 1)
+    bottom = mpmath.findroot(dP, (radii[first], radii[end]), solver="anderson")
+    depth = P(bottom) / P(mpmath.mpf(0))
+    lam = sp.Dummy("lam", positive=True)
+    beta = next((b for b in (2, 4, 1, sp.Rational(1, 2)) if sp.simplify(p_hat.subs({k: k / lam, t: lam**b * t}) - p_hat) == 0),
+                None)
+    unit = "" if beta is None else f" t^(1/{beta})"
+    return (f"P(r, t) first turns negative at r = {float(zero):.3g}{unit} and its first negative lobe bottoms out at "
+            f"r = {float(bottom):.3g}{unit} with {100 * float(depth):.2g}% of the peak (N = {N}, computed by "
+            "quadrature and root-finding)")
 
 
 def entry(name: str) -> CatalogEntry:
@@ -268,8 +301,13 @@ class Comparison:
             detail = self.criterion_detail
         else:
             detail = self.flow[item].detail
-        why = self.entry.errata.get(item)
+        why = self.erratum(item)
         return detail + (f" Why: {why}" if why else "")
+
+    def erratum(self, item: str) -> str | None:
+        """The catalog's explanation of a disagreement, with any numbers it quotes computed now."""
+        why = self.entry.errata.get(item)
+        return why(self.derivation) if callable(why) else why
 
     def agree(self, item: str) -> bool | None:
         """Agreement on one compared item (None: not comparable)."""
@@ -381,7 +419,7 @@ def compare_flow(entry: CatalogEntry, d: Derivation) -> dict:
         out["R"] = ItemComparison(ours_R, operator_text(sp.S(R_paper)), ok,
                                   "same birth/death rate R/p." if ok else "the rates R/p differ.")
     for item, ours, theirs in (("C1", d.c1_holds, paper.c1), ("C2", d.c2_holds, paper.c2)):
-        out[item] = ItemComparison(str(ours), theirs, None if ours is None else ours == theirs,
+        out[item] = ItemComparison(str(ours), theirs, None if ours is Holds.UNDECIDED else ours.value == theirs,
                                    f"ours: {ours} (N = {N}, parameter samples); paper: {theirs}.")
     return out
 
@@ -419,7 +457,7 @@ def compare(entry: CatalogEntry, budget: float | None = 20.0) -> Comparison:
     result = check(pde, budget=budget)
     omega_agree, omega_detail = compare_omega(entry, pde, result)
     ours = result.criterion.holds
-    criterion_agree = ours == entry.paper_criterion
+    criterion_agree = ours.value == entry.paper_criterion
     other = None
     detail = f"ours: {ours} ({result.mode} reading); paper: {entry.paper_criterion} ({entry.source})."
     if not criterion_agree:

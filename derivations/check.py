@@ -17,18 +17,32 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
-from analytic.criterion import SymbolicCriterion, decide
+from analytic.criterion import SymbolicCriterion, decide, sign_cells, simplify_condition
 from analytic.dispersion import MODES, branches, default_mode
 from analytic.errors import BudgetExceeded, PDEInputError
+from analytic.outcome import Holds
 from analytic.pde import LinearPDE, latex
 from numeric.dispersion_scan import SampleScan, scan
 
 
 @dataclass(frozen=True)
-class Criterion:
-    """Verdict on Eq. 16 with its evidence (STYLE.md: verifiers return evidence, not a bool)."""
+class Cell:
+    """One region of parameter space with its verdict and where the verdict came from."""
 
-    holds: str  # yes | no | conditional
+    condition: sp.Basic
+    holds: bool | None
+    source: str  # "symbolic proof" | "numeric scan" | "undecided"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """Verdict on Eq. 16 with its evidence (STYLE.md: verifiers return evidence, not a bool).
+
+    ``holds`` is UNDECIDED when the two routes disagree anywhere (``disagreements`` says where and
+    what each route says) or when neither route could decide."""
+
+    holds: Holds
     condition: sp.Basic | None
     method: str
     witness: dict | None
@@ -37,10 +51,19 @@ class Criterion:
     disagreements: tuple
     assumptions: tuple
     notes: tuple = field(default_factory=tuple)
+    cells: tuple = field(default_factory=tuple)  # Cell per parameter region
 
     @property
     def agree(self) -> bool:
         return not self.disagreements
+
+    def predict(self, pde: LinearPDE, sample: dict) -> bool | None:
+        """Eq. 16 at one parameter sample: the region's verdict, else the scan at that sample."""
+        values = _rational_values(pde, sample)
+        for cell in self.cells:
+            if cell.holds is not None and cell.condition.subs(values) is sp.true:
+                return cell.holds
+        return next((sc.holds for sc in self.numeric if sc.params == sample), None)
 
 
 @dataclass(frozen=True)
@@ -54,11 +77,16 @@ class CheckResult:
     @property
     def verdict(self) -> str:
         c = self.criterion
-        if c.holds == "yes":
+        if c.holds is Holds.YES:
             return f"criterion holds ({self.mode} reading): Im ω(k) < Im ω(0) for all k ≠ 0 (GenPhys Eq. 16, C2)"
-        if c.holds == "no":
+        if c.holds is Holds.NO:
             return f"criterion fails ({self.mode} reading): the PDE does not forget its data (C2 fails)"
-        cond = "the numeric scan's sample region" if c.condition is None else sp.sstr(c.condition)
+        if c.holds is Holds.UNDECIDED:
+            if c.disagreements:
+                return (f"undecided ({self.mode} reading): the symbolic and numeric routes disagree at "
+                        f"{len(c.disagreements)} parameter sample(s); see the method line")
+            return f"undecided ({self.mode} reading): neither route could decide"
+        cond = "some parameter samples (see notes)" if c.condition is None else sp.sstr(c.condition)
         return f"criterion holds only when {cond} ({self.mode} reading)"
 
     def to_json(self) -> dict:
@@ -99,53 +127,145 @@ def check(pde: LinearPDE, mode: str | None = None, budget: float | None = DEFAUL
         notes.append("the symbolic route failed internally (please report it): "
                      + str(exc).strip().splitlines()[-1] + "; the verdict falls back to the numeric scan")
     numeric = tuple(scan(pde, mode))
-    criterion = _combine(pde, symbolic, numeric, notes)
+    criterion = _combine(pde, mode, symbolic, numeric, notes)
     return CheckResult(pde, mode, why, None if found is None else tuple(found), criterion)
 
 
-def _predict(symbolic: SymbolicCriterion | None, pde: LinearPDE, sample: dict) -> bool | None:
+def _rational_values(pde: LinearPDE, sample: dict) -> dict:
+    return {p.symbol: sp.Rational(str(sample[p.name])) for p in pde.parameters}
+
+
+def _symbolic_cells(symbolic: SymbolicCriterion | None, pde: LinearPDE) -> list[Cell]:
+    """The symbolic route's cases as cells; without that route, the sign cells it would start from."""
     if symbolic is None:
-        return None
-    values = {p.symbol: sp.Rational(str(sample[p.name])) for p in pde.parameters}
-    for case in symbolic.cases:
-        if case.holds is not None and case.condition.subs(values) is sp.true:
-            return case.holds
-    return None
+        return [Cell(cond, None, "undecided", "the symbolic route ran out of time or failed")
+                for cond in sign_cells(pde)]
+    return [Cell(case.condition, case.holds, "symbolic proof" if case.holds is not None else "undecided",
+                 case.reason) for case in symbolic.cases]
 
 
-def _combine(pde: LinearPDE, symbolic, numeric: tuple, notes: list) -> Criterion:
-    predictions = [_predict(symbolic, pde, scan_.params) for scan_ in numeric]
+def _in_cell(cell: Cell, pde: LinearPDE, sample: dict) -> bool:
+    return cell.condition.subs(_rational_values(pde, sample)) is sp.true
+
+
+def _cell_points(cell: Cell, pde: LinearPDE) -> list[dict]:
+    """Up to CELL_POINTS parameter values inside a one-parameter region (interior points of its set)."""
+    syms = list(cell.condition.free_symbols)
+    if len(syms) != 1 or len(pde.parameters) != 1:
+        return []
+    try:
+        region = cell.condition.as_set()
+    except (NotImplementedError, TypeError, ValueError):
+        return []
+    out = []
+    for piece in (region.args if isinstance(region, sp.Union) else (region,)):
+        if isinstance(piece, sp.FiniteSet):
+            out += [float(v) for v in piece if v.is_real]
+        elif isinstance(piece, sp.Interval):
+            lo, hi = piece.start, piece.end
+            if lo.is_infinite and hi.is_infinite:
+                out += [-1.3, 0.7]
+            elif lo.is_infinite:
+                out += [float(hi) - 0.7, float(hi) - 2.9]
+            elif hi.is_infinite:
+                out += [float(lo) + 0.7, float(lo) + 2.9]
+            else:
+                out += [float(lo + (hi - lo) * f) for f in (sp.Rational(1, 3), sp.Rational(2, 3))]
+    name = pde.parameters[0].name
+    return [{name: v} for v in out[:CELL_POINTS] if _in_cell(cell, pde, {name: v})]
+
+
+CELL_POINTS = 3
+
+
+def _numeric_cells(cells: list[Cell], pde: LinearPDE, mode: str, numeric: list) -> list[Cell]:
+    """Each undecided cell decided by the scan at the samples inside it, when they all agree.
+
+    Cells that hold no scanned sample get a few of their own (one-parameter regions); a cell whose
+    samples disagree stays undecided. ``numeric`` is extended with the extra scans."""
+    out = []
+    for cell in cells:
+        if cell.holds is not None:
+            out.append(cell)
+            continue
+        inside = [sc for sc in numeric if _in_cell(cell, pde, sc.params)]
+        if not inside:
+            extra = scan(pde, mode, _cell_points(cell, pde))
+            numeric.extend(extra)
+            inside = extra
+        verdicts = {sc.holds for sc in inside if sc.holds is not None}
+        if len(verdicts) == 1:
+            verdict = verdicts.pop()
+            where = ", ".join(json.dumps(sc.params) for sc in inside if sc.holds is not None)
+            out.append(Cell(cell.condition, verdict, "numeric scan",
+                            f"the scan {'holds' if verdict else 'fails'} at every sample in this region ({where}); "
+                            f"symbolic route: {cell.reason}"))
+        else:
+            why = "no sample in this region" if not verdicts else "the scan both holds and fails in this region"
+            out.append(Cell(cell.condition, None, "undecided", f"{why}; symbolic route: {cell.reason}"))
+    return out
+
+
+def _combine(pde: LinearPDE, mode: str, symbolic, numeric: tuple, notes: list) -> Criterion:
+    numeric = list(numeric)
+    cells = _symbolic_cells(symbolic, pde)
+    predictions = [next((c.holds for c in cells if c.holds is not None and _in_cell(c, pde, sc.params)), None)
+                   for sc in numeric]
     disagreements = tuple(
-        {"params": scan_.params, "symbolic": pred, "numeric": scan_.holds, "worst_k": scan_.worst_k}
-        for scan_, pred in zip(numeric, predictions) if pred is not None and pred != scan_.holds)
-    checked = sum(p is not None for p in predictions)
-    n = len(numeric)
+        {"params": sc.params, "symbolic": pred, "numeric": sc.holds, "worst_k": sc.worst_k}
+        for sc, pred in zip(numeric, predictions) if pred is not None and sc.holds is not None and pred != sc.holds)
+    checked = sum(p is not None and sc.holds is not None for p, sc in zip(predictions, numeric))
+    failed = [sc for sc in numeric if sc.holds is None]
+    if failed:
+        notes.append("the numeric scan could not be carried out at " + "; ".join(
+            f"{json.dumps(sc.params)} ({sc.note})" for sc in failed))
     assumptions = tuple(p.describe() for p in pde.parameters)
-    if symbolic is not None and symbolic.complete:
-        holds, condition = symbolic.holds, symbolic.condition
+    proved = symbolic is not None and symbolic.complete
+    if not proved:
+        cells = _numeric_cells(cells, pde, mode, numeric)
+    by_numeric = [c for c in cells if c.source == "numeric scan"]
+    if all(c.holds is not None for c in cells):
+        condition = simplify_condition(sp.Or(*[c.condition for c in cells if c.holds]), pde)
+        holds = Holds.YES if condition is sp.true else Holds.NO if condition is sp.false else Holds.CONDITIONAL
+    else:
+        passed = [sc for sc in numeric if sc.holds]
+        decided = [sc for sc in numeric if sc.holds is not None]
+        holds = Holds.tally([sc.holds for sc in decided])
+        condition = {Holds.YES: sp.true, Holds.NO: sp.false}.get(holds)
+        if holds is Holds.CONDITIONAL:
+            notes.append("holds at samples: " + ", ".join(json.dumps(sc.params) for sc in passed))
+            known = [c.condition for c in cells if c.holds]
+            if known:
+                condition = simplify_condition(sp.Or(*known), pde)
+                notes.append("the condition covers only the parameter regions that were decided; "
+                             "the others are listed as undecided cases")
+    if proved:
         routes = sorted({"Routh-Hurwitz" if "Hurwitz" in c.reason else "closed-form branches"
                          for c in symbolic.cases})
         method = (f"symbolic proof ({', '.join(routes)}; {len(symbolic.cases)} parameter case(s)); "
                   f"numeric scan {'agrees' if not disagreements else 'DISAGREES'} at "
-                  f"{checked - len(disagreements)}/{n} parameter sample(s)")
+                  f"{checked - len(disagreements)}/{checked} parameter sample(s)")
     else:
-        passed = [sc for sc in numeric if sc.holds]
-        holds = "yes" if len(passed) == n else "no" if not passed else "conditional"
-        condition = None if holds == "conditional" else (sp.true if holds == "yes" else sp.false)
         if symbolic is None:
             why = "the symbolic route ran out of time or failed"
         else:
-            undecided = [c.reason for c in symbolic.cases if c.holds is None]
-            why = "the symbolic route could not decide: " + "; ".join(sorted(set(undecided)))
-            if symbolic.condition is not None and holds == "conditional":
-                condition = symbolic.condition
-                notes.append("condition covers only the parameter cases the symbolic route decided")
-        method = f"numeric scan at {n} parameter sample(s) ({why})"
-        if holds == "conditional":
-            notes.append("holds at samples: " + ", ".join(json.dumps(sc.params) for sc in passed))
+            why = "the symbolic route could not decide: " + "; ".join(
+                sorted({c.reason for c in symbolic.cases if c.holds is None}))
+        method = f"numeric scan at {len(numeric)} parameter sample(s) ({why})"
+        if by_numeric:
+            method += (f"; the condition was found by the numeric scan over {len(by_numeric)} parameter "
+                       "region(s) of the case analysis (evidence at samples, not a proof)")
     if disagreements:
-        notes.append(f"the symbolic and numeric routes disagree at {len(disagreements)} sample(s): "
-                     + "; ".join(json.dumps(d["params"]) for d in disagreements))
+        said = "symbolic proof" if proved else "symbolic cases"
+        shown = sp.sstr(condition) if condition is not None else str(holds)
+        method = (f"the routes DISAGREE, so the verdict is undecided: the {said} says {str(holds)} "
+                  f"(condition {shown}), the numeric scan says otherwise at {len(disagreements)} of {checked} "
+                  "sample(s): " + "; ".join(
+                      f"{json.dumps(d['params'])} symbolic {'holds' if d['symbolic'] else 'fails'}, numeric "
+                      f"{'holds' if d['numeric'] else 'fails'} (worst k {json.dumps(d['worst_k'])})"
+                      for d in disagreements)
+                  + ". One route has a defect: please report this PDE")
+        holds, condition = Holds.UNDECIDED, None
     witness = _witness(symbolic, numeric)
     for scan_ in numeric:
         if scan_.holds and abs(scan_.E0) > 1e-12:
@@ -153,7 +273,8 @@ def _combine(pde: LinearPDE, symbolic, numeric: tuple, notes: list) -> Criterion
             notes.append(f"Im ω(0) = {scan_.E0:.6g} ≠ 0 at {json.dumps(scan_.params)}: the total mass {trend} "
                          "like exp(Im ω(0) t), so the density flow needs a birth/death term R")
             break
-    return Criterion(holds, condition, method, witness, symbolic, numeric, disagreements, assumptions, tuple(notes))
+    return Criterion(holds, condition, method, witness, symbolic, tuple(numeric), disagreements, assumptions,
+                     tuple(notes), tuple(cells))
 
 
 def _witness(symbolic, numeric) -> dict | None:
@@ -166,7 +287,7 @@ def _witness(symbolic, numeric) -> dict | None:
             return {**{n: float(v) for n, v in case.witness.items()},
                     "exact": {n: sp.sstr(v) for n, v in case.witness.items()}, "params": {}, "source": "symbolic"}
     for scan_ in numeric:
-        if not scan_.holds and scan_.worst_k is not None:
+        if scan_.holds is False and scan_.worst_k is not None:
             return {**scan_.worst_k, "params": scan_.params, "source": "numeric scan", "gap": scan_.worst_gap}
     for case in failing:
         return {"exact": {n: sp.sstr(v) for n, v in case.witness.items()}, "when": sp.sstr(case.condition),
@@ -200,13 +321,16 @@ def to_json(result: CheckResult) -> dict:
             {"omega": sp.sstr(b.omega), "latex": latex(b.omega), "s": sp.sstr(b.s), "multiplicity": b.multiplicity}
             for b in result.branches],
         "criterion": {
-            "holds": c.holds,
+            "holds": c.holds.value,
             "condition": None if c.condition is None else sp.sstr(c.condition),
             "witness": _jsonable(c.witness),
             "method": c.method,
             "assumptions": list(c.assumptions),
             "agree": c.agree,
             "cases": cases,
+            "regions": [{"condition": sp.sstr(cell.condition), "holds": cell.holds, "source": cell.source,
+                         "reason": cell.reason} for cell in c.cells],
+            "disagreements": _jsonable(list(c.disagreements)),
             "numeric_check": [_scan_json(sc) for sc in c.numeric],
             "notes": list(c.notes),
         },
@@ -241,14 +365,14 @@ def format_text(result: CheckResult) -> str:
     for i, b in enumerate(result.branches or ()):
         mult = f"  (multiplicity {b.multiplicity})" if b.multiplicity > 1 else ""
         lines.append(f"{'branches' if i == 0 else '':10s} omega_{i + 1} = {sp.sstr(b.omega)}{mult}")
-    lines.append(f"criterion  {c.holds}" + ("" if c.condition is None or c.holds != "conditional"
+    lines.append(f"criterion  {c.holds}" + ("" if c.condition is None or c.holds is not Holds.CONDITIONAL
                                             else f": {sp.sstr(c.condition)}"))
     lines.append(f"  method   {c.method}")
-    if c.symbolic is not None:
-        for case in c.symbolic.cases:
-            tag = {True: "holds", False: "fails", None: "undecided"}[case.holds]
-            where = sp.sstr(case.condition) if case.conditions else "all parameters"
-            lines.append(f"  case     [{where}] {tag}: {case.reason}")
+    for cell in c.cells:
+        tag = {True: "holds", False: "fails", None: "undecided"}[cell.holds]
+        where = "all parameters" if cell.condition is sp.true else sp.sstr(cell.condition)
+        by = " (numeric scan)" if cell.source == "numeric scan" else ""
+        lines.append(f"  case     [{where}] {tag}{by}: {cell.reason}")
     if c.witness:
         lines.append(f"  witness  {json.dumps(_jsonable(c.witness))}")
     for note in c.notes:

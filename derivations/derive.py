@@ -24,12 +24,13 @@ import sympy as sp
 from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.closed_forms import RealSpaceKernels, local_terms, radial_laplacian, real_space
 from analytic.errors import NotSupportedError, PDEInputError
+from analytic.outcome import Generative, Holds
 from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
 from analytic.pde import LinearPDE, k, latex
 from numeric import conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples
 from numeric.lambdified import mp_function, np_function
-from .check import CheckResult, _jsonable, _predict, check
+from .check import CheckResult, _jsonable, check
 
 DEFAULT_DIMS = (1, 2, 3)
 MAX_SAMPLES = 4
@@ -65,7 +66,7 @@ class Derivation:
     c2: list = field(default_factory=list)
     unsupported: str | None = None
     notes: list = field(default_factory=list)
-    values: list = field(default_factory=list)  # [[r, t, G(r, t)], ...] from --eval
+    values: list = field(default_factory=list)  # [[r, t, G(r, t), error bound], ...] from --eval
     numeric_G: dict = field(default_factory=dict)  # N -> "numeric, error ≤ …" where G has no closed form
 
     @property
@@ -73,27 +74,39 @@ class Derivation:
         return self.result.pde
 
     @property
-    def c1_holds(self) -> str | None:
-        return _tally([c.holds for c in self.c1])
+    def c1_holds(self) -> Holds:
+        return Holds.tally([c.holds for c in self.c1])
 
     @property
-    def c2_holds(self) -> str | None:
-        return _tally([c.holds for c in self.c2])
+    def c2_holds(self) -> Holds:
+        return Holds.tally([c.holds for c in self.c2])
+
+    @property
+    def generative(self) -> Generative:
+        """C1 and C2 together: at every sample, at some, at none, or not evaluated."""
+        c1, c2 = self.c1_holds, self.c2_holds
+        if Holds.UNDECIDED in (c1, c2):
+            return Generative.UNDECIDED
+        if c1 is Holds.YES and c2 is Holds.YES:
+            return Generative.YES
+        if Holds.NO in (c1, c2) or not any(self._sample_ok(s) for s in self.samples):
+            return Generative.NO
+        return Generative.CONDITIONAL
 
     @property
     def verdict(self) -> str:
-        c1, c2 = self.c1_holds, self.c2_holds
-        if c1 is None or c2 is None:
-            return "undetermined: " + (self.unsupported or "C1/C2 were not evaluated")
-        if c1 == "yes" and c2 == "yes":
-            return "s-generative: C1 and C2 hold at every sample"
-        if c1 == "no" or c2 == "no":
-            failed = " and ".join(n for n, v in (("C1", c1), ("C2", c2)) if v == "no")
-            return f"not s-generative: {failed} fail{'s' if ' and ' not in failed else ''} at every sample"
-        both = [s for s in self.samples if self._sample_ok(s)]
-        if not both:
-            return "not s-generative: no parameter sample satisfies both C1 and C2"
-        return "conditionally s-generative: C1 and C2 hold at " + ", ".join(map(str, both))
+        """The verdict as a sentence (for people; code compares ``generative``)."""
+        g, c1, c2 = self.generative, self.c1_holds, self.c2_holds
+        if g is Generative.UNDECIDED:
+            return f"{g}: " + (self.unsupported or "C1/C2 were not evaluated")
+        if g is Generative.YES:
+            return f"{g}: C1 and C2 hold at every sample"
+        if g is Generative.CONDITIONAL:
+            return f"{g}: C1 and C2 hold at " + ", ".join(map(str, (s for s in self.samples if self._sample_ok(s))))
+        failed = [n for n, v in (("C1", c1), ("C2", c2)) if v is Holds.NO]
+        if not failed:
+            return f"{g}: no parameter sample satisfies both C1 and C2"
+        return f"{g}: {' and '.join(failed)} fail{'s' if len(failed) == 1 else ''} at every sample"
 
     def _sample_ok(self, sample) -> bool:
         rows = [c for c in self.c1 + self.c2 if c.params == sample]
@@ -113,16 +126,8 @@ class Derivation:
             flow = flow_latex(self.flow)
             rows += [rf"\tilde{{G}}(k, t) = {latex(self.green.G_hat)}",
                      rf"p = {flow['p']}, \quad \mathbf{{v}} = {flow['v']}, \quad R = {flow['R']}"]
-        rows.append(rf"\text{{{self.verdict.split(':')[0]}}}")
+        rows.append(rf"\text{{{self.generative}}}")
         return r"$\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}$"
-
-
-def _tally(values: list) -> str | None:
-    """yes / no / conditional over the decided samples (undecided ones are listed in the notes)."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return "yes" if all(values) else "no" if not any(values) else "conditional"
 
 
 def _samples(pde: LinearPDE) -> list[dict]:
@@ -163,7 +168,7 @@ def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budg
         if d.kernels[N].G is None:
             d.numeric_G[N] = _numeric_G_summary(d, N)
     if evaluate:
-        d.values = [[float(rr), float(tt), green_value(d, dim, rr, tt)] for rr, tt in evaluate]
+        d.values = [[float(rr), float(tt), *green_value(d, dim, rr, tt)] for rr, tt in evaluate]
     if conditions_:
         _conditions(d)
     return d
@@ -308,22 +313,23 @@ def _count(der: sp.Derivative, var) -> int:
 # ---------------------------------------------------------------------------------------
 # values of G
 # ---------------------------------------------------------------------------------------
-def green_value(d: Derivation, N: int, rr: float, tt: float):
-    """G(r, t) in N dimensions: the checked closed form, else the mpmath inverse transform."""
+def green_value(d: Derivation, N: int, rr: float, tt: float) -> tuple:
+    """(G(r, t), error bound) in N dimensions: the checked closed form (rounding only), else the mpmath
+    inverse transform with its quadrature error estimate (numeric.hankel.point)."""
     if rr < 0 or tt <= 0:
         raise PDEInputError(f"--eval {rr},{tt}: need r >= 0 and t > 0")
     if d.pde.parameters:
         raise NotSupportedError("not supported yet: --eval for PDEs with free parameters (write numbers instead)")
-    values = {}
     kernels = d.kernels[N]
     with mpmath.workdps(30):
         if kernels.G is not None:
-            value = mp_function(kernels.G.expr.subs(values), (r, t))(mpmath.mpf(rr), mpmath.mpf(tt))
+            value = mp_function(kernels.G.expr, (r, t))(mpmath.mpf(rr), mpmath.mpf(tt))
+            error = abs(value) * 2.0 ** -52  # evaluated at 30 digits: the float rounding is the error
         else:
-            f = mp_function(d.green.G_hat.subs(values).subs(t, sp.Float(tt, 30)), (k,))
-            value = hankel.point(f, N, rr, breakpoints=_breakpoints(d.green.G_hat))
+            f = mp_function(d.green.G_hat.subs(t, sp.Float(tt, 30)), (k,))
+            value, error = hankel.point(f, N, rr, breakpoints=_breakpoints(d.green.G_hat), with_error=True)
     value = complex(value)
-    return value.real if value.imag == 0 else [value.real, value.imag]
+    return (value.real if value.imag == 0 else [value.real, value.imag]), float(error)
 
 
 # ---------------------------------------------------------------------------------------
@@ -333,9 +339,7 @@ def _conditions(d: Derivation) -> None:
     pde = d.pde
     for sample in d.samples:
         values = _values(pde, sample)
-        predicted = _predict(d.result.criterion.symbolic, pde, sample)
-        if predicted is None:
-            predicted = next(sc.holds for sc in d.result.criterion.numeric if sc.params == sample)
+        predicted = d.result.criterion.predict(pde, sample)
         alpha = _alpha(pde, d.result.mode, sample)
         E0 = next(sc.E0 for sc in d.result.criterion.numeric if sc.params == sample)
         # the mass factor e^{E(0) T} cancels in F; removing it first keeps |p̃|² inside the double range
@@ -477,14 +481,14 @@ def to_json(d: Derivation) -> dict:
                                                                "numeric (no closed form for symbolic N)")}
                             for N, v in real.items()}}
     if d.values:
-        green["values"] = [[rr, tt, _num(v)] for rr, tt, v in d.values]
+        green["values"] = [[rr, tt, _num(v), e] for rr, tt, v, e in d.values]
     flow = {"sigma": d.flow.sigma, **flow_text(d.flow), "p_hat": sp.sstr(d.flow.p_hat),
             "QG_hat": sp.sstr(d.flow.QG_hat), "R_hat": sp.sstr(d.flow.R_hat), "checks": list(d.flow.checks),
             "kernels": {N: {name: v[name] for name in ("P", "j", "R")} for N, v in real.items()}}
-    c1 = {"holds": d.c1_holds, "samples": [
+    c1 = {"holds": d.c1_holds.value, "samples": [
         {"params": c.params, "N": c.N, "holds": c.holds, "reason": c.reason, "where": _jsonable(c.where),
          "source": c.source, "undecided_points": c.undecided, "points": c.checked} for c in d.c1]}
-    c2 = {"holds": d.c2_holds, "distance": conditions.C2_DISTANCE, "smoothing_width": conditions.C2_WIDTH,
+    c2 = {"holds": d.c2_holds.value, "distance": conditions.C2_DISTANCE, "smoothing_width": conditions.C2_WIDTH,
           "samples": [{"params": c.params, "N": c.N, "T": list(c.T), "F": list(c.F), "holds": c.holds,
                        "slope": c.slope, "predicted_slope": c.predicted, "reason": c.reason, "notes": c.notes}
                       for c in d.c2]}
@@ -517,8 +521,8 @@ def format_text(d: Derivation) -> str:
     text = flow_text(d.flow)
     lines += [f"p          {text['p']}", f"v          {text['v']}", f"R          {text['R']}",
               "  checks   " + "; ".join(d.green.checks + d.flow.checks)]
-    for rr, tt, v in d.values:
-        lines.append(f"G({rr:g}, {tt:g}) = {_num(v)}")
+    for rr, tt, v, e in d.values:
+        lines.append(f"G({rr:g}, {tt:g}) = {_num(v)}   (error ≤ {e:.1e})")
     lines.append(f"C1         {d.c1_holds}")
     for c in d.c1:
         lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: "

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
+from analytic.outcome import GeneratorOutcome
 from analytic.green import t
 from analytic.pde import k
 from numeric import datasets, metrics
@@ -168,30 +169,32 @@ def prior_dependence(f, T: float, n: int, seed: int) -> dict:
             "prior_gap_noise": metrics.energy_distance(exact, again)}
 
 
-def outcome(g: Generation) -> str:
-    """reproduced / poor / failed: energy distance within 3x the data-split baseline (+1e-3 r²)."""
+def outcome(g: Generation) -> GeneratorOutcome:
+    """FAILED when the run reported a defect; else the two-sample test of the samples against the
+    held-out split (numeric.metrics.two_sample_test): REPRODUCED or POOR."""
     if g.findings:
-        return "failed"
-    scale = float(np.mean(np.sum((g.splits.train - g.splits.train.mean(0)) ** 2, axis=1)))
-    good = g.metrics["energy_distance"] <= 3 * g.metrics["energy_distance_baseline"] + 1e-3 * math.sqrt(scale)
-    return "reproduced" if good else "poor"
+        return GeneratorOutcome.FAILED
+    return GeneratorOutcome.REPRODUCED if g.metrics["test"]["reproduced"] else GeneratorOutcome.POOR
 
 
 def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: int,
                flow: str = "branching") -> tuple[dict, Generation | None]:
     """One row of the verification matrix (verdicts, generator outcome, metrics, a flag) and the run."""
-    row = {"pde": d.pde.canonical, "flow": flow, "verdict": d.verdict, "criterion": d.result.criterion.holds,
-           "C1": d.c1_holds, "C2": d.c2_holds}
+    row = {"pde": d.pde.canonical, "flow": flow, "verdict": d.verdict, "criterion": d.result.criterion.holds.value,
+           "C1": d.c1_holds.value, "C2": d.c2_holds.value, "generative": d.generative.value}
     g = None
     try:
         g = generate(d, splits, n_samples=n_samples, steps=steps, seed=seed, device="cpu", flow=flow)
-        row.update(outcome=outcome(g), params=g.params, energy_distance=g.metrics["energy_distance"],
+        test = g.metrics["test"]
+        result = outcome(g)
+        row.update(outcome=result.value, params=g.params, p_value=test["p_value"], statistic=test["statistic"],
+                   effect_size=test["effect_size"], n_test=test["n_used"],
+                   energy_distance=g.metrics["energy_distance"],
                    energy_distance_baseline=g.metrics["energy_distance_baseline"], prior_gap=g.metrics["prior_gap"],
                    prior_gap_noise=g.metrics["prior_gap_noise"], nfe=g.run.nfe,
                    wall_s=g.run.wall_s, findings=g.findings)
-    except (NotSupportedError, GenphysError) as exc:
-        row.update(outcome="refused", findings=[str(exc)])
-    generative = d.verdict.startswith("s-generative") or d.verdict.startswith("conditionally")
-    works = row["outcome"] == "reproduced"
-    row["contradiction"] = generative != works
+    except GenphysError as exc:
+        result = GeneratorOutcome.REFUSED
+        row.update(outcome=result.value, findings=[str(exc)])
+    row["contradiction"] = d.generative.may_generate != (result is GeneratorOutcome.REPRODUCED)
     return row, g

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
+from pathlib import Path
 
 from analytic.budget import DEFAULT_BUDGET_S
-from analytic.errors import GenphysError, PDEInputError
+from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.grammar import parse
 from derivations.check import check, format_text, to_json
 
@@ -78,6 +80,12 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", default="genphys-out", help="output folder (default genphys-out)")
+    sco = sub.add_parser("score", help="test whether generated samples come from the data's law (the rule "
+                                       "generate and verify use)")
+    sco.add_argument("samples", help="generated samples: a .npy or .csv file, one row per sample")
+    sco.add_argument("--data", required=True, help="reference data: a .npy or .csv file with the same columns")
+    sco.add_argument("--seed", type=int, default=0, help="seed of the subsampling and permutations (default 0)")
+    sco.add_argument("--json", action="store_true", help="print one JSON object")
     ver = sub.add_parser("verify", help="every catalog PDE's generator on a standard 2-D case, against its verdict")
     ver.add_argument("--n-data", type=int, default=300)
     ver.add_argument("--n-samples", type=int, default=600)
@@ -121,11 +129,24 @@ def _parsed_pde(args):
     return pde
 
 
+#: exit statuses (README, "Exit status")
+EXIT_INPUT, EXIT_UNSUPPORTED, EXIT_DISAGREE, EXIT_BUG, EXIT_INTERRUPTED = 2, 3, 4, 1, 130
+
+
+def _agreement_status(criterion) -> int:
+    """0, or EXIT_DISAGREE when the symbolic and numeric routes disagree (the verdict is then undecided)."""
+    if criterion.disagreements:
+        print("error: the symbolic and numeric routes disagree, so the verdict is undecided; "
+              "this is a defect in one of them: please report the PDE", file=sys.stderr)
+        return EXIT_DISAGREE
+    return 0
+
+
 def _run_check(args) -> int:
     pde = _parsed_pde(args)
     result = check(pde, mode=args.mode, budget=args.budget)
     print(json.dumps(to_json(result), indent=2) if args.json else format_text(result))
-    return 0
+    return _agreement_status(result.criterion)
 
 
 def _points(pairs: list[str]) -> list[tuple[float, float]]:
@@ -158,8 +179,8 @@ def _run_derive(args) -> int:
             print(line, file=sys.stderr)
     if result.unsupported:
         print(f"error: {result.unsupported}", file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_UNSUPPORTED
+    return _agreement_status(result.result.criterion)
 
 
 def _run_catalog(args) -> int:
@@ -224,8 +245,6 @@ def _values_of(pairs: list[str]) -> dict | None:
 
 
 def _run_generate(args) -> int:
-    from pathlib import Path
-
     import numpy as np
 
     from derivations.derive import derive
@@ -241,7 +260,7 @@ def _run_generate(args) -> int:
     splits = data_splits(args.data, args.n_data, np.random.default_rng(args.seed), N)
     d = derive(pde, mode=args.mode, dim=splits.train.shape[1], budget=args.budget, conditions_=False)
     if d.unsupported:
-        raise PDEInputError(d.unsupported)
+        raise NotSupportedError(d.unsupported)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     g = generate(d, splits, _values_of(args.value), args.n_samples, args.steps, args.prior, args.method,
@@ -250,22 +269,50 @@ def _run_generate(args) -> int:
     np.save(out / "samples.npy", g.run.samples)
     if g.branching:
         np.save(out / "weights.npy", g.run.weights)
-    summary = {**g.summary(), "outcome": outcome(g)}
+    summary = {**g.summary(), "outcome": outcome(g).value}
     (out / "metrics.json").write_text(json.dumps(summary, indent=2))
     figures = [samples_figure(g, out / "samples.png"), field_figure(g, out / "field.png")]
     summary["files"] = sorted(str(p) for p in out.iterdir())
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"{g.derivation.pde.canonical}: {summary['outcome']} — energy distance {g.metrics['energy_distance']:.4g} "
-              f"(data-split baseline {g.metrics['energy_distance_baseline']:.4g}), NFE {g.run.nfe}, "
-              f"{g.run.wall_s:.2f} s, memorised fraction {g.metrics['memorisation']['fraction_within_epsilon']:.3f}")
+        test = g.metrics["test"]
+        print(f"{g.derivation.pde.canonical}: {summary['outcome']} — two-sample test against held-out data "
+              f"p = {test['p_value']:.3g} (poor below {test['alpha']:g}; {test['n_used']} points each), effect size "
+              f"{test['effect_size']:.3g}; energy distance {g.metrics['energy_distance']:.4g} (data-split baseline "
+              f"{g.metrics['energy_distance_baseline']:.4g}), NFE {g.run.nfe}, {g.run.wall_s:.2f} s, memorised "
+              f"fraction {g.metrics['memorisation']['fraction_within_epsilon']:.3f}")
         print(f"prior at T = {g.T:.3g}: energy distance exact vs data-independent prior {g.metrics['prior_gap']:.3g} "
               f"(two exact draws: {g.metrics['prior_gap_noise']:.3g}; equal means the prior has forgotten the data)")
         for finding in g.findings:
             print(f"finding: {finding}")
         print(f"wrote {out}/samples.npy, metrics.json, " + ", ".join(p.name for p in figures if p))
     return 0
+
+
+def _run_score(args) -> int:
+    from numeric.datasets import load
+    from numeric.metrics import two_sample_test
+
+    _check_seed(args.seed)
+    samples, data = load(args.samples, what="samples"), load(args.data, what="data")
+    if samples.shape[1] != data.shape[1]:
+        raise PDEInputError(f"samples have {samples.shape[1]} columns but the data have {data.shape[1]}: "
+                            "both files need one row per point with the same coordinates")
+    out = two_sample_test(samples, data, seed=args.seed).to_json()
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{out['outcome']}: p = {out['p_value']:.3g} (poor below {out['alpha']:g}), statistic "
+              f"{out['statistic']:.3g}, effect size (MMD) {out['effect_size']:.3g} at bandwidth {out['bandwidth']:.3g}; "
+              f"{out['n_used']} of {out['n_samples']} samples against {out['n_used']} of {out['n_data']} data rows, "
+              f"{out['permutations']} permutations")
+    return 0
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed < 2**63:
+        raise PDEInputError(f"--seed {seed}: use an integer from 0 to 2**63 - 1")
 
 
 def _run_verify(args) -> int:
@@ -291,13 +338,13 @@ def _run_verify(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
         return 0
-    print(f"{'PDE':28s} {'Eq.16':11s} {'C1':11s} {'C2':11s} {'generator':11s} {'ED':>9s} {'baseline':>9s}  flag")
+    print(f"{'PDE':28s} {'Eq.16':11s} {'C1':11s} {'C2':11s} {'generator':11s} {'p':>9s} {'MMD':>9s}  flag")
     for row in rows:
-        ed = f"{row['energy_distance']:.3g}" if "energy_distance" in row else "-"
-        base = f"{row['energy_distance_baseline']:.3g}" if "energy_distance" in row else "-"
+        p_value = f"{row['p_value']:.3g}" if "p_value" in row else "-"
+        effect = f"{row['effect_size']:.3g}" if "p_value" in row else "-"
         flag = "CONTRADICTS the verdict" if row["contradiction"] else ""
-        print(f"{row['name']:28s} {str(row['criterion']):11s} {str(row['C1']):11s} {str(row['C2']):11s} "
-              f"{row['outcome']:11s} {ed:>9s} {base:>9s}  {flag}")
+        print(f"{row['name']:28s} {row['criterion']:11s} {row['C1']:11s} {row['C2']:11s} "
+              f"{row['outcome']:11s} {p_value:>9s} {effect:>9s}  {flag}")
         for finding in row.get("findings", []):
             print(f"{'':28s} finding: {' '.join(str(finding).split())[:150]}")
     return 0
@@ -309,14 +356,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
-               "verify": _run_verify, "report": _run_report}[args.command]
+               "verify": _run_verify, "report": _run_report, "score": _run_score}[args.command]
         return run(args)
     except GenphysError as exc:
-        message = " ".join(str(exc).split())
-        print(f"error: {message}", file=sys.stderr)
-        if want_json:
-            print(json.dumps({"error": {"type": exc.kind, "message": message}}))
-        return 2
+        return _fail(exc.kind, " ".join(str(exc).split()), want_json,
+                     EXIT_UNSUPPORTED if isinstance(exc, NotSupportedError) else EXIT_INPUT)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a defect, not the user's fault: one clear line instead of a traceback
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = " ".join(str(exc).split())[:300]
+        message = (f"internal error ({type(exc).__name__}: {detail} at {Path(where.filename).name}:{where.lineno}); "
+                   f"this is a bug in the workbench: please report it with the command line")
+        return _fail("InternalError", message, want_json, EXIT_BUG)
+
+
+def _fail(kind: str, message: str, want_json: bool, status: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    if want_json:
+        print(json.dumps({"error": {"type": kind, "message": message}}))
+    return status
 
 
 if __name__ == "__main__":

@@ -7,11 +7,15 @@ their intrinsic geometry is kept and the extra directions carry no data.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from analytic.errors import PDEInputError
+
+logger = logging.getLogger("genphys")
 
 BUILTIN = ("two_points", "gaussians", "moons", "rings", "swiss_roll", "digits")
 
@@ -85,28 +89,49 @@ def make(name: str, n: int, rng: np.random.Generator, N: int = 2) -> np.ndarray:
     return _TOY[name](n, rng) @ embedding(N)
 
 
-def load(path: str) -> np.ndarray:
-    """A user array: .npy, or .csv (comma-separated numbers, optional header line), shape (n, N)."""
+def load(path: str, what: str = "data", min_rows: int = 2) -> np.ndarray:
+    """A user array of points, one per row: .npy, or .csv (comma-separated numbers, optionally a header
+    line of names), of real numbers; refused with the reason otherwise (never converted silently)."""
     p = Path(path)
     if not p.is_file():
-        raise PDEInputError(f"data file {path!r} does not exist")
+        builtin = f"; built-in sets: {', '.join(BUILTIN)}" if what == "data" and not p.suffix else ""
+        raise PDEInputError(f"{what} file {path!r} does not exist{builtin}")
     try:
         if p.suffix == ".npy":
             data = np.load(p, allow_pickle=False)
+            if not isinstance(data, np.ndarray):  # an .npz archive under an .npy name
+                data.close()
+                raise PDEInputError(f"{what} file {path!r} is an .npz archive, not one .npy array; "
+                                    "save the array alone with numpy.save")
         elif p.suffix == ".csv":
             with open(p) as fh:
                 first = fh.readline()
-            skip = 0 if all(_is_number(c) for c in first.strip().split(",")) else 1
-            data = np.loadtxt(p, delimiter=",", skiprows=skip, ndmin=2)
+            fields = [c.strip() for c in first.strip().split(",")]
+            numeric = [_is_number(c) for c in fields]
+            if any(numeric) and not all(numeric):
+                raise PDEInputError(f"{what} file {path!r}: the first line mixes numbers and text ({first.strip()[:60]!r}); "
+                                    "use a header of names only, or numbers only")
+            skip = 0 if all(numeric) else 1
+            if skip:
+                logger.info("%s file %s: the first line is read as a header of column names (%s)",
+                            what, path, first.strip()[:60])
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # an empty file is a refusal, not a warning and an empty array
+                data = np.loadtxt(p, delimiter=",", skiprows=skip, ndmin=2)
         else:
-            raise PDEInputError(f"data file {path!r}: use .npy or .csv")
-    except ValueError as exc:
-        raise PDEInputError(f"data file {path!r} could not be read as numbers: {exc}") from None
+            raise PDEInputError(f"{what} file {path!r}: use .npy or .csv")
+    except (ValueError, OSError, EOFError, UserWarning) as exc:
+        raise PDEInputError(f"{what} file {path!r} could not be read as numbers: {' '.join(str(exc).split())[:200]}") from None
+    if data.dtype.kind not in "iuf":
+        kind = {"b": "booleans", "c": "complex numbers", "V": "a structured array", "O": "Python objects",
+                "U": "text", "S": "bytes"}.get(data.dtype.kind, f"dtype {data.dtype}")
+        raise PDEInputError(f"{what} file {path!r} holds {kind}; points must be real numbers (integer or float)")
     data = np.asarray(data, dtype=float)
-    if data.ndim != 2 or data.shape[0] < 2:
-        raise PDEInputError(f"data file {path!r} must hold a 2-D array (n ≥ 2 rows, N columns); got {data.shape}")
+    if data.ndim != 2 or data.shape[0] < min_rows or data.shape[1] < 1:
+        raise PDEInputError(f"{what} file {path!r} must hold a 2-D array of at least {min_rows} rows (points) and "
+                            f"one column per coordinate; got shape {data.shape}")
     if not np.all(np.isfinite(data)):
-        raise PDEInputError(f"data file {path!r} has NaN or infinite entries; remove or impute them")
+        raise PDEInputError(f"{what} file {path!r} has NaN or infinite entries; remove or impute them")
     return data
 
 

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 
 import mpmath
+from mpmath.libmp.libhyper import NoConvergence
 import sympy as sp
 
 from analytic.pde import SAMPLE_VALUES, LinearPDE, s
@@ -30,7 +31,7 @@ class SampleScan:
     """Outcome of the scan at one parameter sample."""
 
     params: dict  # name -> float
-    holds: bool
+    holds: bool | None  # None: the scan could not be carried out at this sample (see note)
     E0: float
     worst_k: dict | None  # wave vector where E(k) − E(0) is largest
     worst_gap: float  # max over the grid of E(k) − E(0)
@@ -38,13 +39,25 @@ class SampleScan:
 
 
 def parameter_samples(pde: LinearPDE, limit: int = MAX_PARAMETER_SAMPLES) -> list[dict]:
-    """Deterministic parameter values drawn from each parameter's assumption region."""
+    """Deterministic parameter values drawn from each parameter's assumption region.
+
+    The grid (every combination of the per-assumption values) is indexed, never built: with many
+    parameters it has 5^n points, so ``limit`` of its indices are drawn and decoded (mixed radix,
+    in itertools.product order)."""
     names = [p.name for p in pde.parameters]
     grids = [SAMPLE_VALUES[p.assumption] for p in pde.parameters]
-    combos = [dict(zip(names, values)) for values in itertools.product(*grids)]
-    if len(combos) > limit:
-        combos = random.Random(0).sample(combos, limit)
-    return combos
+    total = math.prod(len(g) for g in grids)
+    indices = range(total) if total <= limit else random.Random(0).sample(range(total), limit)
+    return [dict(zip(names, _decode(i, grids))) for i in indices]
+
+
+def _decode(index: int, grids: list) -> list:
+    """The index-th combination of itertools.product(*grids)."""
+    values = []
+    for grid in reversed(grids):
+        index, j = divmod(index, len(grid))
+        values.append(grid[j])
+    return values[::-1]
 
 
 def k_grid(points_per_decade: int = POINTS_PER_DECADE) -> list:
@@ -87,12 +100,39 @@ def _roots(coeffs) -> list:
         return []
     if len(cs) == 2:
         return [-cs[1] / cs[0]]
+    zeros = []
+    while len(cs) > 1 and cs[-1] == 0:  # exact deflation of roots s = 0 (e.g. L = s^n + k^2 at k = 0)
+        cs.pop()
+        zeros.append(mpmath.mpc(0))
+    if len(cs) == 1:
+        return zeros
+    if len(cs) == 2:
+        return zeros + [-cs[1] / cs[0]]
     if len(cs) == 3:
         a, b, c = cs
         d = mpmath.sqrt(b * b - 4 * a * c)
         q = -(b + d) / 2 if abs(-b - d) >= abs(-b + d) else -(b - d) / 2
-        return [q / a, c / q] if q != 0 else [-b / (2 * a)] * 2
-    return list(mpmath.polyroots(cs, maxsteps=400, extraprec=2 * DPS))
+        return zeros + ([q / a, c / q] if q != 0 else [-b / (2 * a)] * 2)
+    try:
+        return zeros + list(mpmath.polyroots(cs, maxsteps=400, extraprec=2 * DPS))
+    except NoConvergence:  # (near-)multiple roots: Durand-Kerner stalls, QR does not
+        return zeros + _eigenvalue_roots(cs)
+
+
+def _eigenvalue_roots(cs) -> list:
+    """Roots as eigenvalues of the companion matrix, at three times the working precision.
+
+    A root of multiplicity m is found to about (working precision)^(1/m), so tripling the digits
+    keeps a triple root as accurate as a simple one at the scan's own precision."""
+    n = len(cs) - 1
+    with mpmath.extraprec(2 * mpmath.mp.prec):
+        companion = mpmath.zeros(n, n)
+        for j in range(n):
+            companion[0, j] = -cs[j + 1] / cs[0]
+        for i in range(1, n):
+            companion[i, i - 1] = 1
+        values = mpmath.eig(companion, left=False, right=False)
+    return [+mpmath.mpc(v) for v in values]
 
 
 def _envelope(roots, mode: str):
@@ -114,7 +154,12 @@ def scan(pde: LinearPDE, mode: str, samples: list[dict] | None = None,
     with mpmath.workdps(DPS):
         for sample in samples:
             values = [mpmath.mpf(str(sample[p.name])) for p in pde.parameters]
-            out.append(_scan_one(coeff_fn, values, sample, mode, dim, directions, grid, pde))
+            try:
+                out.append(_scan_one(coeff_fn, values, sample, mode, dim, directions, grid, pde))
+            except (NoConvergence, ZeroDivisionError, OverflowError, ValueError) as exc:
+                # one sample the root finder cannot handle costs that sample, not the answer
+                out.append(SampleScan(sample, None, float("nan"), None, float("nan"),
+                                      f"numeric scan failed at this sample ({type(exc).__name__}: {exc})"))
     return out
 
 

@@ -206,11 +206,25 @@ class EmpiricalField:
     def _to_numpy(self, a):
         return a.get() if hasattr(a, "get") else np.asarray(a)
 
+    def _host_sums(self, x, t, flux: bool, rate: bool):
+        """(log max m, S, J, R sums) on the host for checked queries; a non-finite result raises (a field
+        never returns a silent NaN: m = −inf with S = 0 is the one legitimate p = 0)."""
+        x, t = self._prepare(x, t)
+        out = [None if a is None else self._to_numpy(a) for a in self._sums(x, t, flux, rate)]
+        m, S = out[0], out[1]
+        bad = np.isnan(m) | (m == np.inf) | ~np.isfinite(S)
+        for extra in out[2:]:
+            if extra is not None:
+                bad |= ~np.all(np.isfinite(extra.reshape(len(S), -1)), axis=1)
+        if np.any(bad):
+            hint = " (float32 has too little range here: use dtype='float64')" if self.dtype == "float32" else ""
+            raise NotSupportedError(f"not supported yet: the field is not finite at {int(bad.sum())} of {len(bad)} "
+                                    f"queries at t = {t:g} in N = {self.N}{hint}")
+        return out
+
     def log_density(self, x, t) -> np.ndarray:
         """log p(x, t); −inf where p = 0, NaN-free: a negative p (C1 fails) raises instead."""
-        x, t = self._prepare(x, t)
-        m, S, _, _ = self._sums(x, t, False, False)
-        m, S = self._to_numpy(m), self._to_numpy(S)
+        m, S, _, _ = self._host_sums(x, t, False, False)
         if np.any(S < 0):
             raise NotSupportedError("p(x, t) < 0 at some queries: the kernel is not a density (C1 fails), "
                                     "so log p does not exist; use density() to see the signed values")
@@ -219,33 +233,25 @@ class EmpiricalField:
 
     def density(self, x, t) -> np.ndarray:
         """p(x, t) (may underflow to 0 in high dimensions: prefer log_density there)."""
-        x, t = self._prepare(x, t)
-        m, S, _, _ = self._sums(x, t, False, False)
-        m, S = self._to_numpy(m), self._to_numpy(S)
+        m, S, _, _ = self._host_sums(x, t, False, False)
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             return np.where(S != 0, S * np.exp(np.where(np.isfinite(m), m, 0)), 0.0)
 
     def velocity(self, x, t) -> np.ndarray:
         """v(x, t) = J / p, shape (M, N); NaN only where p = 0 exactly (far outside every kernel)."""
-        x, t = self._prepare(x, t)
-        _, S, J, _ = self._sums(x, t, True, False)
-        S, J = self._to_numpy(S), self._to_numpy(J)
+        _, S, J, _ = self._host_sums(x, t, True, False)
         with np.errstate(invalid="ignore", divide="ignore"):
             return J / S[:, None]
 
     def velocity_and_rate(self, x, t) -> tuple[np.ndarray, np.ndarray]:
         """(v, R/p) from one pass over the data (what a branching generator needs per step)."""
-        x, t = self._prepare(x, t)
-        _, S, J, Rs = self._sums(x, t, True, True)
-        S, J, Rs = self._to_numpy(S), self._to_numpy(J), self._to_numpy(Rs)
+        _, S, J, Rs = self._host_sums(x, t, True, True)
         with np.errstate(invalid="ignore", divide="ignore"):
             return J / S[:, None], Rs / S
 
     def rate(self, x, t) -> np.ndarray:
         """R(x, t) / p(x, t), the birth/death rate per unit density (0 when L(0, 0) = 0)."""
-        x, t = self._prepare(x, t)
-        _, S, _, Rs = self._sums(x, t, False, True)
-        S, Rs = self._to_numpy(S), self._to_numpy(Rs)
+        _, S, _, Rs = self._host_sums(x, t, False, True)
         with np.errstate(invalid="ignore", divide="ignore"):
             return Rs / S
 

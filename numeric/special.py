@@ -53,7 +53,17 @@ def log_kv_debye(nu: float, z, xp=np):
 
 def log_kv(nu: float, z, xp=np):
     """log K_ν(z), elementwise, for a scalar order ν and positive z. Any array module for ν ≥ 40 and for
-    half-integer ν; other orders go through scipy's kve (NumPy only: refused on the GPU)."""
+    half-integer ν; other orders go through scipy's kve (NumPy only: refused on the GPU).
+
+    Always computed in float64 and returned in z's dtype: the finite sum's coefficients reach 1e71 and
+    K_ν itself overflows float32 long before its logarithm is large."""
+    dtype = z.dtype if hasattr(z, "dtype") else None
+    if dtype is not None and dtype != xp.float64:
+        return _log_kv64(nu, z.astype(xp.float64), xp).astype(dtype)
+    return _log_kv64(nu, z, xp)
+
+
+def _log_kv64(nu: float, z, xp):
     nu = abs(float(nu))
     if nu >= DEBYE_MIN_ORDER:
         # the expansion is uniform in z: use it everywhere for large orders (kve loses digits near overflow)

@@ -15,7 +15,7 @@ def comparison_json(c: Comparison) -> dict:
     items = {
         "omega": {"ours": [sp.sstr(b.omega) for b in result.branches or ()],
                   "agree": c.omega_agree, "reason": c.reason("omega")},
-        "criterion": {"ours": result.criterion.holds, "paper": c.entry.paper_criterion,
+        "criterion": {"ours": result.criterion.holds.value, "paper": c.entry.paper_criterion,
                       "condition": None if result.criterion.condition is None
                       else sp.sstr(result.criterion.condition),
                       "agree": c.criterion_agree, "reason": c.reason("criterion"),
@@ -46,7 +46,7 @@ def format_table(comparisons: list[Comparison]) -> str:
     for c in comparisons:
         omegas = "; ".join(sp.sstr(b.omega) for b in c.result.branches or ()) or "(numeric)"
         flow = [_mark(c.flow[item].agree) if item in c.flow else "-" for item in FLOW_ITEMS]
-        verdict = "" if c.derivation is None else c.derivation.verdict.split(":")[0]
+        verdict = "" if c.derivation is None else str(c.derivation.generative)
         rows.append((c.entry.name, c.result.pde.canonical, omegas, _mark(c.omega_agree),
                      f"{c.result.criterion.holds} ({_mark(c.criterion_agree)})", *flow, verdict))
     widths = [min(max(len(r[i]) for r in [header, *rows]), 40) for i in range(len(header))]

@@ -143,7 +143,7 @@ def samples_figure(g, path: Path) -> Path:
         axes[1].plot(end[0], end[1], "o" if alive[-1] else "x", ms=3 if alive[-1] else 5,
                      c="tab:red" if alive[-1] else "k")
     axes[1].set_title(f"generated ({g.prior} prior, {g.run.method}, NFE {g.run.nfe}), "
-                      f"ED {g.metrics['energy_distance']:.3g}")
+                      f"test p = {g.metrics['test']['p_value']:.3g}")
     lo, hi = np.percentile(data[:, :2], [0.5, 99.5], axis=0)
     pad = 0.3 * (hi - lo)
     axes[0].set_xlim(lo[0] - pad[0], hi[0] + pad[0])

@@ -10,6 +10,7 @@ from analytic.budget import run_with_budget
 from analytic.errors import BudgetExceeded
 from analytic.grammar import parse
 from analytic.pde import k, s
+from analytic.outcome import Holds
 from derivations.check import check
 from numeric.dispersion_scan import scan
 
@@ -63,8 +64,8 @@ def test_third_order_in_both_readings():
     evolution = check(pde)
     boundary = check(pde, mode="boundary")
     # s^3 = -k^2: roots -k^(2/3) and k^(2/3) e^(+-i pi/3); the latter have Re s = k^(2/3)/2 > 0.
-    assert evolution.mode == "evolution" and evolution.criterion.holds == "no"
-    assert boundary.criterion.holds == "yes"
+    assert evolution.mode == "evolution" and evolution.criterion.holds is Holds.NO
+    assert boundary.criterion.holds is Holds.YES
     assert evolution.criterion.witness is not None
 
 
@@ -72,7 +73,7 @@ def test_routh_hurwitz_route_on_a_cubic_without_nice_roots():
     # s^3 + s^2 + s + k^2: Hurwitz determinant a1 a2 - a0 a3 = 1 - k^2 vanishes at k = 1.
     result = check(parse("phi_ttt + phi_tt + phi_t - lap(phi)"))
     c = result.criterion
-    assert c.holds == "no" and "Routh-Hurwitz" in c.method
+    assert c.holds is Holds.NO and "Routh-Hurwitz" in c.method
     assert c.witness["k"] == pytest.approx(1.0)
     # k = 1 is exactly where a root reaches the imaginary axis: s = -1 and s = +-i
     with mpmath.workdps(30):
@@ -82,7 +83,7 @@ def test_routh_hurwitz_route_on_a_cubic_without_nice_roots():
 
 def test_schrodinger_fails_with_equality_not_growth():
     c = check(parse("I*phi_t + lap(phi)")).criterion
-    assert c.holds == "no"
+    assert c.holds is Holds.NO
     assert all(sc.worst_gap == pytest.approx(0.0, abs=1e-25) for sc in c.numeric)
 
 
@@ -90,7 +91,7 @@ def test_budget_timeout_falls_back_to_numeric_scan():
     result = check(parse("phi_tt + 2*eps*phi_t - lap(phi)", {"eps": "positive"}), budget=1e-4)
     c = result.criterion
     assert "numeric scan" in c.method and "out of time" in c.method
-    assert c.holds == "yes"
+    assert c.holds is Holds.YES
     assert any("time budget" in note for note in c.notes)
 
 

@@ -10,6 +10,7 @@ from scipy import stats
 
 from analytic.errors import NotSupportedError, PDEInputError
 from analytic.grammar import parse
+from analytic.outcome import GeneratorOutcome
 from analytic.green import t
 from analytic.pde import k
 from derivations.derive import derive
@@ -98,7 +99,7 @@ def test_two_points_are_reproduced_from_both_priors(rng):
         assert np.all(near < 0.01)
         share = np.mean(g.run.samples[:, 0] > 0)
         assert abs(share - np.mean(s.train[:, 0] > 0)) < 4 * math.sqrt(0.25 / 600)
-        assert outcome(g) == "reproduced"
+        assert outcome(g) is GeneratorOutcome.REPRODUCED
 
 
 def test_poisson_reproduces_a_gaussian_mixture(rng):

@@ -151,3 +151,75 @@ def test_random_text_only_raises_our_errors(text):
         return
     assert pde.time_order >= 1
     assert pde.symbol.has(s)
+
+
+# Well-formed PDEs from the grammar's pieces: every accepted one must print back to itself.
+_OPERANDS = ["phi", "phi_t", "phi_tt", "phi_ttt", "phi_x", "phi_xy", "phi_xx", "phi_yt", "phi_z"]
+_COEFFS = ["2", "0.25", "-3", "1e-3", "0", "a", "k0", "(a+1)", "sqrt(2)", "exp(m)", "I", "pi", "1/7", "10**29"]
+
+
+@st.composite
+def _pdes(draw):
+    def operator(depth=0):
+        kind = draw(st.sampled_from(["atom", "atom", "lap", "biharm", "dt", "dx", "fraclap"] if depth < 2 else ["atom"]))
+        if kind == "atom":
+            return draw(st.sampled_from(_OPERANDS))
+        inner = " + ".join(operator(depth + 1) for _ in range(draw(st.integers(1, 2))))
+        if kind == "fraclap":
+            return f"fraclap({inner}, {draw(st.sampled_from(['0.25', '-1', '3/2', '2', '0.5', '-0.5']))})"
+        return f"{kind}({inner})"
+    terms = [f"{draw(st.sampled_from(_COEFFS))}*{operator()}" for _ in range(draw(st.integers(1, 4)))]
+    cut = draw(st.integers(0, len(terms)))
+    lhs, rhs = " + ".join(terms[:cut]) or "0*phi", " + ".join(terms[cut:])
+    return f"{lhs} = {rhs}" if rhs else lhs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_pdes())
+def test_what_is_printed_parses_back_to_the_same_operator(text):
+    """parse(canonical(parse(s))) has the same symbol and wave-vector variables for every accepted s."""
+    try:
+        pde = parse(text)
+    except GenphysError:
+        return
+    again = parse(pde.canonical)
+    assert again.kvars == pde.kvars and sp.expand(again.symbol - pde.symbol) == 0, (text, pde.canonical)
+    assert "." not in pde.canonical.replace("...", "")  # exact numbers only: no float ever printed
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("fraclap(phi_t, -1) + dt(phi_xx)", "phi_txx + fraclap(phi_t, -1)"),  # was "- 1.0000*lap(phi_t)"
+    ("phi_t + fraclap(phi, -1)", "phi_t + fraclap(phi, -1)"),  # s + k^-2, not s - k^2
+    ("phi_t + biharm(lap(phi))", "phi_t - fraclap(phi, 3)"),
+    ("0*phi_x + phi_t - lap(phi)", "phi_t - lap(phi)"),  # isotropic once the x-term cancels
+])
+def test_printed_form_is_what_is_analysed(text, canonical):
+    pde = parse(text)
+    assert pde.canonical == canonical
+    assert sp.expand(parse(canonical).symbol - pde.symbol) == 0 and parse(canonical).kvars == pde.kvars
+
+
+def test_cancelled_directional_terms_leave_an_isotropic_operator():
+    pde = parse("0*fraclap(phi_xy, 2) = k0*(fraclap(phi_t + phi_ttt, 0.25))/a")
+    assert pde.isotropic and pde.kvars == (k,)
+
+
+@pytest.mark.parametrize("text, error", [
+    ("fraclap(phi_ttt, 10**30) + phi_tt - fraclap(phi_t, 3/2)", UnsafeInputError),  # 31-digit number
+    ("phi_t + fraclap(phi, 1e308)", UnsafeInputError),
+    ("phi_t + (a/1e308)**64*phi", UnsafeInputError),  # a 19712-digit denominator once expanded
+    ("dx(sqrt(sqrt(k0**64))*phi_ttt) = (biharm(phi_xy))/exp(m) + (beta / 1e308)**64*phi_ttt - phi_xx",
+     UnsafeInputError),  # SymPy's printer raised ValueError on it
+    ("phi_t - 1e-400*lap(phi)", UnsafeInputError),  # silently vanished
+    ("phi_t + (a+b+c)**64*phi", UnsafeInputError),  # 2145 terms
+    ("phi_t + fraclap(phi, 65)", UnsafeInputError),
+    ("lap(phi_t) - phi_txx", PDEInputError),  # cancels in N = 1 (was ValueError "time order -oo")
+])
+def test_unrepresentable_or_runaway_input_is_refused(text, error):
+    with pytest.raises(error):
+        parse(text)
+
+
+def test_high_laplacian_powers_beside_a_direction_are_refused_before_expanding():
+    with pytest.raises(UnsafeInputError, match="expands to more than"):
+        parse("phi_t + fraclap(phi_x, 64)", dim=3)
