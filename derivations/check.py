@@ -148,8 +148,13 @@ def _in_cell(cell: Cell, pde: LinearPDE, sample: dict) -> bool:
     return cell.condition.subs(_rational_values(pde, sample)) is sp.true
 
 
+#: extra samples per undecided one-parameter region that holds none of the scan's samples
+CELL_POINTS = 3
+
+
 def _cell_points(cell: Cell, pde: LinearPDE) -> list[dict]:
-    """Up to CELL_POINTS parameter values inside a one-parameter region (interior points of its set)."""
+    """Up to CELL_POINTS parameter values inside a one-parameter region: interior points of its set,
+    offsets not round (as analytic.pde.SAMPLE_VALUES) so they do not fall on special values."""
     syms = list(cell.condition.free_symbols)
     if len(syms) != 1 or len(pde.parameters) != 1:
         return []
@@ -173,9 +178,6 @@ def _cell_points(cell: Cell, pde: LinearPDE) -> list[dict]:
                 out += [float(lo + (hi - lo) * f) for f in (sp.Rational(1, 3), sp.Rational(2, 3))]
     name = pde.parameters[0].name
     return [{name: v} for v in out[:CELL_POINTS] if _in_cell(cell, pde, {name: v})]
-
-
-CELL_POINTS = 3
 
 
 def _numeric_cells(cells: list[Cell], pde: LinearPDE, mode: str, numeric: list) -> list[Cell]:

@@ -8,6 +8,7 @@ data smoothed by the PDE's kernel at t_min; exact fields memorise — the metric
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from .derive import Derivation
 from .fields import field as make_field
 
 T_WIDTH, TMIN_WIDTH = 3.0, 1e-3
+logger = logging.getLogger("genphys")
 
 
 def kernel_width(d: Derivation, params: dict):
@@ -72,18 +74,41 @@ class Splits:
     name: str
 
 
-def data_splits(source: str, n_data: int, rng: np.random.Generator, N: int = 2) -> Splits:
-    """Train / held-out / baseline sets: fresh draws of a built-in set, or a shuffled user file."""
+MIN_FILE_ROWS = 8  # train, held-out and baseline splits of at least two points each
+
+
+def data_splits(source: str, n_data: int, rng: np.random.Generator, N: int | None = None) -> Splits:
+    """Train / held-out / baseline sets: fresh draws of a built-in set, or a shuffled user file.
+
+    ``N``: the dimension asked for (toy sets are embedded in it; digits and files must have it)."""
     if source in datasets.BUILTIN:
         if source == "digits":
+            if N not in (None, 64):
+                raise PDEInputError(f"the digits are 64-dimensional; got --dim {N} (drop --dim or use --dim 64)")
             pool = datasets.digits()[rng.permutation(1797)]
             third = len(pool) // 3
-            return Splits(pool[:min(n_data, third)], pool[third:2 * third], pool[2 * third:], source)
-        return Splits(*(datasets.make(source, n_data, rng, N) for _ in range(3)), source)
-    data = datasets.load(source)
+            splits = Splits(pool[:min(n_data, third)], pool[third:2 * third], pool[2 * third:], source)
+            _note_reduced(n_data, len(splits.train), source)
+            return splits
+        return Splits(*(datasets.make(source, n_data, rng, N or 2) for _ in range(3)), source)
+    data = datasets.load(source, min_rows=MIN_FILE_ROWS)
+    if N is not None and data.shape[1] != N:
+        raise PDEInputError(f"data file {source!r} has {data.shape[1]} columns but --dim {N} was asked for; "
+                            "drop --dim (the data's dimension is used) or give matching data")
+    if not np.any(np.ptp(data, axis=0) > 0):
+        raise PDEInputError(f"data file {source!r}: every point is the same, so there is nothing to generate "
+                            "(the data's spread is 0)")
     data = data[rng.permutation(len(data))]
     half, quarter = len(data) // 2, len(data) // 4
-    return Splits(data[:min(n_data, half)], data[half:half + quarter], data[half + quarter:], source)
+    splits = Splits(data[:min(n_data, half)], data[half:half + quarter], data[half + quarter:], source)
+    _note_reduced(n_data, len(splits.train), source)
+    return splits
+
+
+def _note_reduced(asked: int, given: int, source: str) -> None:
+    if given < asked:
+        logger.info("%d training points were asked for; %s has %d for training (the rest are the held-out "
+                    "and baseline splits)", asked, source, given)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from analytic.errors import (
     VariableCoefficientError,
 )
 from analytic.grammar import parse
+from analytic.outcome import Generative, GeneratorOutcome, Holds
 from analytic.pde import LinearPDE, Parameter
 from derivations.catalog import CATALOG, entry
 from derivations.check import CheckResult, check
@@ -27,5 +28,5 @@ from derivations.fields import field
 __all__ = [
     "parse", "check", "derive", "Derivation", "field", "LinearPDE", "Parameter", "CheckResult", "CATALOG", "entry",
     "GenphysError", "PDEInputError", "PDESyntaxError", "NonlinearTermError", "VariableCoefficientError",
-    "UnsafeInputError", "NotSupportedError", "BudgetExceeded",
+    "UnsafeInputError", "NotSupportedError", "BudgetExceeded", "Holds", "Generative", "GeneratorOutcome",
 ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -21,6 +24,62 @@ class _Parser(argparse.ArgumentParser):
         raise PDEInputError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
+def _positive_number(text: str) -> float:
+    """argparse type: a finite number > 0 (nan, inf, 0 and negatives are refused by name)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
+    return value
+
+
+def _count(least: int):
+    """argparse type: an integer of at least ``least``."""
+    def parse_count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r} must be at least {least}")
+        return value
+    return parse_count
+
+
+def _seed(text: str) -> int:
+    value = _count(0)(text)
+    if value >= 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} must be below 2**63")
+    return value
+
+
+def _output_dir(path: str, option: str) -> Path:
+    """A folder the run may write into: created if missing; a file, a device or an unwritable place is refused."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise PDEInputError(f"{option} {path!r} exists and is not a folder; give a folder name")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PDEInputError(f"{option} {path!r}: cannot create the folder ({exc.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PDEInputError(f"{option} {path!r}: the folder is not writable")
+    return out
+
+
+def _output_file(path: str, option: str, suffix: str) -> Path:
+    """A file the run may write: a name with a stem and ``suffix``, in a folder that can be made, not a link."""
+    out = Path(path)
+    if out.suffix != suffix or not out.stem or out.name.startswith("."):
+        raise PDEInputError(f"{option} {path!r}: give a file name ending in {suffix}, e.g. {option} result{suffix}")
+    if out.is_symlink() or out.is_dir():
+        raise PDEInputError(f"{option} {path!r} is a {'link' if out.is_symlink() else 'folder'}; give a plain file name")
+    _output_dir(str(out.parent), option)
+    return out
+
+
 def _params(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or ():
@@ -36,12 +95,12 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def _add_pde_options(sub: argparse.ArgumentParser, example: str, dim_default: str, budget_help: str) -> None:
     """The PDE argument and the options `check` and `derive` share."""
     sub.add_argument("pde", help=f'the PDE, e.g. "{example}"')
-    sub.add_argument("--dim", type=int, default=None, help=f"space dimension N (default: {dim_default})")
+    sub.add_argument("--dim", type=_count(1), default=None, help=f"space dimension N (default: {dim_default})")
     sub.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
                      help="positive | nonnegative | negative | nonpositive | nonzero | real (default real)")
     sub.add_argument("--mode", choices=("evolution", "boundary"), default=None,
                      help="how t is read (default: boundary iff the principal part is elliptic)")
-    sub.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
+    sub.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S,
                      help=f"{budget_help} (default {DEFAULT_BUDGET_S:g})")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -67,33 +126,33 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="a parameter's value (default: the first sample where C1 and C2 hold)")
     gen.add_argument("--data", default="moons",
                      help="two_points | gaussians | moons | rings | swiss_roll | digits | a .npy/.csv file")
-    gen.add_argument("--n-data", type=int, default=2000, help="training points (default 2000)")
-    gen.add_argument("--n-samples", type=int, default=10000, help="particles (default 10000)")
-    gen.add_argument("--steps", type=int, default=100, help="integrator steps (default 100)")
+    gen.add_argument("--n-data", type=_count(2), default=2000, help="training points (default 2000)")
+    gen.add_argument("--n-samples", type=_count(2), default=10000, help="particles (default 10000)")
+    gen.add_argument("--steps", type=_count(1), default=100, help="integrator steps (default 100)")
     gen.add_argument("--prior", choices=("exact", "independent"), default="exact")
     gen.add_argument("--method", choices=("heun", "euler", "rk45"), default="heun")
     gen.add_argument("--flow", choices=("branching", "balanced"), default="branching",
                      help="PDEs with R != 0: weights exp(-int R/p dt) (branching, default) or the birth-free "
                           "flow of the normalised density (balanced)")
-    gen.add_argument("--T", type=float, default=None, help="start time (default: kernel width 3x the data radius)")
-    gen.add_argument("--t-min", type=float, default=None, help="end time (default: kernel width 1e-3 x radius)")
+    gen.add_argument("--T", type=_positive_number, default=None, help="start time (default: kernel width 3x the data radius)")
+    gen.add_argument("--t-min", type=_positive_number, default=None, help="end time (default: kernel width 1e-3 x radius)")
     gen.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--seed", type=_seed, default=0)
     gen.add_argument("--out", default="genphys-out", help="output folder (default genphys-out)")
     sco = sub.add_parser("score", help="test whether generated samples come from the data's law (the rule "
                                        "generate and verify use)")
     sco.add_argument("samples", help="generated samples: a .npy or .csv file, one row per sample")
     sco.add_argument("--data", required=True, help="reference data: a .npy or .csv file with the same columns")
-    sco.add_argument("--seed", type=int, default=0, help="seed of the subsampling and permutations (default 0)")
+    sco.add_argument("--seed", type=_seed, default=0, help="seed of the subsampling and permutations (default 0)")
     sco.add_argument("--json", action="store_true", help="print one JSON object")
     ver = sub.add_parser("verify", help="every catalog PDE's generator on a standard 2-D case, against its verdict")
-    ver.add_argument("--n-data", type=int, default=300)
-    ver.add_argument("--n-samples", type=int, default=600)
-    ver.add_argument("--steps", type=int, default=40)
-    ver.add_argument("--seed", type=int, default=0)
+    ver.add_argument("--n-data", type=_count(8), default=300)
+    ver.add_argument("--n-samples", type=_count(2), default=600)
+    ver.add_argument("--steps", type=_count(1), default=40)
+    ver.add_argument("--seed", type=_seed, default=0)
     ver.add_argument("--only", action="append", default=[], metavar="NAME", help="catalog entries to run (repeatable)")
     ver.add_argument("--json", action="store_true", help="print the matrix as JSON")
-    ver.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    ver.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
     rep = sub.add_parser("report", help="the catalog (and your PDEs) as a report: HTML, Markdown, LaTeX, figures")
     rep.add_argument("pdes", nargs="*", metavar="PDE", help='your PDEs, added after the catalog, e.g. "phi_t - lap(phi)"')
     rep.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
@@ -104,11 +163,11 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-verify", action="store_true", help="skip the generator runs")
     rep.add_argument("--pdf", action="store_true", help="also compile report.tex (latexmk or pdflatex)")
     rep.add_argument("--out", default="genphys-report", help="output folder (default genphys-report)")
-    rep.add_argument("--seed", type=int, default=0)
-    rep.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    rep.add_argument("--seed", type=_seed, default=0)
+    rep.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    cat.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    cat.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
     return parser
 
 
@@ -123,10 +182,7 @@ def _progress(i: int, n: int, label: str) -> None:
 
 def _parsed_pde(args):
     """The PDE of `check`/`derive` from their shared options, with the budget validated."""
-    pde = parse(args.pde, _params(args.param), dim=args.dim)
-    if args.budget is not None and args.budget <= 0:
-        raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
-    return pde
+    return parse(args.pde, _params(args.param), dim=args.dim)
 
 
 #: exit statuses (README, "Exit status")
@@ -168,14 +224,13 @@ def _run_derive(args) -> int:
     pde = _parsed_pde(args)
     if args.pdf and not args.latex:
         raise PDEInputError("--pdf needs --latex FILE.tex (the PDF is compiled from it)")
-    if args.latex and not args.latex.endswith(".tex"):
-        raise PDEInputError(f"--latex {args.latex!r}: give a file name ending in .tex")
+    latex_path = _output_file(args.latex, "--latex", ".tex") if args.latex else None
     result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
     print(json.dumps(derive_json(result), indent=2) if args.json else derive_text(result))
     if args.latex:
         from report.derivation import write_latex
 
-        for line in write_latex(result, args.latex, pdf=args.pdf, verify=not args.no_verify):
+        for line in write_latex(result, latex_path, pdf=args.pdf, verify=not args.no_verify):
             print(line, file=sys.stderr)
     if result.unsupported:
         print(f"error: {result.unsupported}", file=sys.stderr)
@@ -217,10 +272,9 @@ def _run_report(args) -> int:
         parse(text, user_params(text, params))
     if not names and not args.pdes:
         raise PDEInputError("nothing to report: --no-catalog needs at least one PDE argument")
-    if args.budget <= 0:
-        raise PDEInputError(f"--budget {args.budget}: must be a positive number of seconds")
+    out = _output_dir(args.out, "--out")
     sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress)
-    written = build(args.out, sections, pdf=args.pdf, progress=_progress)
+    written = build(out, sections, pdf=args.pdf, progress=_progress)
     for key in ("html", "markdown", "tex", "pdf"):
         if written.get(key):
             print(f"wrote {written[key]}")
@@ -252,17 +306,11 @@ def _run_generate(args) -> int:
     from report.figures import field_figure, samples_figure
 
     pde = _parsed_pde(args)
-    for name, value, least in (("--n-data", args.n_data, 2), ("--n-samples", args.n_samples, 2),
-                               ("--steps", args.steps, 1)):
-        if value < least:  # checked before the (slow) derivation
-            raise PDEInputError(f"{name} {value}: must be at least {least}")
-    N = args.dim or (64 if args.data == "digits" else 2)
-    splits = data_splits(args.data, args.n_data, np.random.default_rng(args.seed), N)
+    out = _output_dir(args.out, "--out")
+    splits = data_splits(args.data, args.n_data, np.random.default_rng(args.seed), args.dim)
     d = derive(pde, mode=args.mode, dim=splits.train.shape[1], budget=args.budget, conditions_=False)
     if d.unsupported:
         raise NotSupportedError(d.unsupported)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     g = generate(d, splits, _values_of(args.value), args.n_samples, args.steps, args.prior, args.method,
                  args.T, args.t_min, args.seed, args.device,
                  progress=lambda i, n: _progress(i, n, "integrating"), flow=args.flow)
@@ -294,7 +342,6 @@ def _run_score(args) -> int:
     from numeric.datasets import load
     from numeric.metrics import two_sample_test
 
-    _check_seed(args.seed)
     samples, data = load(args.samples, what="samples"), load(args.data, what="data")
     if samples.shape[1] != data.shape[1]:
         raise PDEInputError(f"samples have {samples.shape[1]} columns but the data have {data.shape[1]}: "
@@ -308,11 +355,6 @@ def _run_score(args) -> int:
               f"{out['n_used']} of {out['n_samples']} samples against {out['n_used']} of {out['n_data']} data rows, "
               f"{out['permutations']} permutations")
     return 0
-
-
-def _check_seed(seed: int) -> None:
-    if not 0 <= seed < 2**63:
-        raise PDEInputError(f"--seed {seed}: use an integer from 0 to 2**63 - 1")
 
 
 def _run_verify(args) -> int:
@@ -352,6 +394,7 @@ def _run_verify(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _show_notes()
     want_json = "--json" in argv
     try:
         args = _build_parser().parse_args(argv)
@@ -361,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     except GenphysError as exc:
         return _fail(exc.kind, " ".join(str(exc).split()), want_json,
                      EXIT_UNSUPPORTED if isinstance(exc, NotSupportedError) else EXIT_INPUT)
+    except OSError as exc:  # a path the user named cannot be read or written: their input, not a bug
+        where = f" {exc.filename!r}" if exc.filename else ""
+        return _fail("PDEInputError", f"cannot read or write{where}: {exc.strerror or exc}", want_json, EXIT_INPUT)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -370,6 +416,21 @@ def main(argv: list[str] | None = None) -> int:
         message = (f"internal error ({type(exc).__name__}: {detail} at {Path(where.filename).name}:{where.lineno}); "
                    f"this is a bug in the workbench: please report it with the command line")
         return _fail("InternalError", message, want_json, EXIT_BUG)
+
+
+class _Notes(logging.Handler):
+    """What the library logs (a header line read as names, a request reduced) as `note:` lines on stderr
+    (whatever sys.stderr is at the time)."""
+
+    def emit(self, record):
+        print(f"note: {record.getMessage()}", file=sys.stderr)
+
+
+def _show_notes() -> None:
+    logger = logging.getLogger("genphys")
+    if not any(isinstance(h, _Notes) for h in logger.handlers):
+        logger.addHandler(_Notes())
+        logger.setLevel(logging.INFO)
 
 
 def _fail(kind: str, message: str, want_json: bool, status: int) -> int:

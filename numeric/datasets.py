@@ -57,7 +57,10 @@ _TOY = {"two_points": _two_points, "gaussians": _gaussians, "moons": _moons, "ri
 
 
 def embedding(N: int) -> np.ndarray:
-    """The fixed orthonormal (2, N) map of 2-D sets into N dimensions (identity for N = 2)."""
+    """The fixed orthonormal (2, N) map of 2-D sets into N dimensions (identity for N = 2; for N = 1 the
+    projection on the first axis, so a 1-D set is the 2-D set's first coordinate)."""
+    if N == 1:
+        return np.array([[1.0], [0.0]])
     if N == 2:
         return np.eye(2)
     q, _ = np.linalg.qr(np.random.default_rng(1000 + N).normal(size=(N, 2)))
@@ -74,7 +77,7 @@ def digits() -> np.ndarray:
 
 
 def make(name: str, n: int, rng: np.random.Generator, N: int = 2) -> np.ndarray:
-    """``n`` points of a built-in set (``BUILTIN``); toy sets in N ≥ 2 dimensions, digits in 64."""
+    """``n`` points of a built-in set (``BUILTIN``); toy sets in any N ≥ 1 (`embedding`), digits in 64."""
     if n < 1:
         raise PDEInputError(f"need at least one data point; got n = {n}")
     if name == "digits":
@@ -84,8 +87,8 @@ def make(name: str, n: int, rng: np.random.Generator, N: int = 2) -> np.ndarray:
         return data[rng.choice(len(data), size=n, replace=n > len(data))]
     if name not in _TOY:
         raise PDEInputError(f"unknown data set {name!r}; use one of {', '.join(BUILTIN)} or a .npy/.csv file")
-    if N < 2:
-        raise PDEInputError(f"the toy sets are 2-D (embedded in N ≥ 2 dimensions); got N = {N}")
+    if N < 1:
+        raise PDEInputError(f"the dimension must be at least 1; got N = {N}")
     return _TOY[name](n, rng) @ embedding(N)
 
 
@@ -96,6 +99,8 @@ def load(path: str, what: str = "data", min_rows: int = 2) -> np.ndarray:
     if not p.is_file():
         builtin = f"; built-in sets: {', '.join(BUILTIN)}" if what == "data" and not p.suffix else ""
         raise PDEInputError(f"{what} file {path!r} does not exist{builtin}")
+    if p.stat().st_size == 0:
+        raise PDEInputError(f"{what} file {path!r} is empty")
     try:
         if p.suffix == ".npy":
             data = np.load(p, allow_pickle=False)

@@ -84,7 +84,7 @@ def sliced_w1(X, Y, directions: int = 128, seed: int = 0) -> float:
 
 def histogram_edges(Y, bins: int = 32) -> list[np.ndarray]:
     """Fixed bin edges for `histogram_jsd` from the reference data Y: ``bins`` equal bins over Y's range
-    on each of the first two axes, and an overflow bin (to ±inf) on each side."""
+    on each of its first two axes (one in 1-D), and an overflow bin (to ±inf) on each side."""
     Y = np.asarray(Y, float)[:, :2]
     out = []
     for d in range(Y.shape[1]):
@@ -95,12 +95,12 @@ def histogram_edges(Y, bins: int = 32) -> list[np.ndarray]:
 
 
 def histogram_jsd(X, Y, edges: list | None = None) -> float:
-    """Jensen–Shannon divergence (natural log) of the 2-D histograms of X and Y on fixed ``edges``
-    (default: `histogram_edges` of Y, the reference)."""
+    """Jensen–Shannon divergence (natural log) of the histograms of X and Y on fixed ``edges`` (default:
+    `histogram_edges` of Y, the reference), over the first two coordinates (one in 1-D)."""
     X, Y = np.asarray(X, float)[:, :2], np.asarray(Y, float)[:, :2]
     edges = histogram_edges(Y) if edges is None else edges
-    p = np.histogram2d(X[:, 0], X[:, 1], bins=edges)[0].ravel()
-    q = np.histogram2d(Y[:, 0], Y[:, 1], bins=edges)[0].ravel()
+    p = np.histogramdd(X, bins=edges)[0].ravel()
+    q = np.histogramdd(Y, bins=edges)[0].ravel()
     return float(scipy.spatial.distance.jensenshannon(p / p.sum(), q / q.sum()) ** 2)
 
 

@@ -129,10 +129,12 @@ def c2_figure(d, path: Path) -> Path | None:
 def samples_figure(g, path: Path) -> Path:
     """Data (held-out) beside generated samples, with a few lineages (first two coordinates): a dot where one
     ends at t_min, a cross where it died in resampling (branching PDEs)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharex=True, sharey=True)
     data, samples = g.splits.held_out, g.run.samples
     if g.branching:  # weighted particles are shown as the metrics see them: resampled by weight
         samples = samples[systematic_resample(g.run.weights, np.random.default_rng(0))]
+    if data.shape[1] == 1:
+        return _samples_1d(g, data[:, 0], samples[:, 0], path)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharex=True, sharey=True)
     axes[0].scatter(data[:, 0], data[:, 1], s=2, c="k", alpha=0.5)
     axes[0].set_title(f"data ({g.splits.name}, held-out, n = {len(data)})")
     axes[1].scatter(samples[:, 0], samples[:, 1], s=2, c="tab:blue", alpha=0.4)
@@ -148,6 +150,24 @@ def samples_figure(g, path: Path) -> Path:
     pad = 0.3 * (hi - lo)
     axes[0].set_xlim(lo[0] - pad[0], hi[0] + pad[0])
     axes[0].set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+    fig.suptitle(g.derivation.pde.canonical)
+    return _save(fig, path, dpi=110)
+
+
+def _samples_1d(g, data: np.ndarray, samples: np.ndarray, path: Path) -> Path:
+    """1-D data: the two histograms on common bins, and the lineages against log t."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    edges = np.histogram_bin_edges(data, bins=40)
+    axes[0].hist(data, bins=edges, density=True, alpha=0.5, color="k", label=f"data (held-out, n = {len(data)})")
+    axes[0].hist(samples[np.isfinite(samples)], bins=edges, density=True, alpha=0.5, color="tab:blue",
+                 label=f"generated, test p = {g.metrics['test']['p_value']:.3g}")
+    axes[0].set_xlabel("x")
+    axes[0].legend(fontsize=7)
+    log_t = np.log10(g.run.times)
+    for path_ in g.run.trajectories.transpose(1, 0, 2):
+        axes[1].plot(log_t, path_[:, 0], lw=0.7, c="tab:orange", alpha=0.8)
+    axes[1].set_xlabel("log10 t (generation runs right to left)")
+    axes[1].set_ylabel("x")
     fig.suptitle(g.derivation.pde.canonical)
     return _save(fig, path, dpi=110)
 

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from genphys.cli import main
@@ -98,3 +99,82 @@ def test_verify_matrix_rows_and_the_balanced_check(capsys):
     assert rows["ideal_wave"]["outcome"] == "refused" and not rows["ideal_wave"]["contradiction"]
     for name in ("screened_poisson", "screened_poisson (balanced)"):
         assert rows[name]["outcome"] == "reproduced" and not rows[name]["contradiction"], rows[name]
+
+
+def _bad_files(tmp):
+    rng = np.random.default_rng(0)
+    np.save(tmp / "five.npy", rng.normal(size=(5, 2)))
+    np.savez(tmp / "archive.npz", a=rng.normal(size=(10, 2)))
+    (tmp / "archive.npz").rename(tmp / "archive.npy")
+    (tmp / "empty.npy").write_bytes(b"")
+    (tmp / "empty.csv").write_text("")
+    np.save(tmp / "strings.npy", np.array([["a", "b"], ["c", "d"]]))
+    np.save(tmp / "struct.npy", np.zeros(10, dtype=[("x", "f8"), ("y", "f8")]))
+    np.save(tmp / "complex.npy", rng.normal(size=(100, 2)) + 1j)
+    np.save(tmp / "bool.npy", rng.random((100, 2)) > 0.5)
+    np.save(tmp / "dim5.npy", rng.normal(size=(100, 5)))
+    (tmp / "mixed.csv").write_text("1,b\n2,3\n")
+    (tmp / "const.csv").write_text("\n".join("1,1" for _ in range(50)))
+    (tmp / "afile").write_text("not a folder")
+
+
+GEN = ["generate", "phi_t - lap(phi)", "--n-data", "50", "--n-samples", "50", "--steps", "5"]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["check", "phi_t - lap(phi)", "--budget", "nan"], "finite number > 0"),
+    (["check", "phi_t - lap(phi)", "--budget", "inf"], "finite number > 0"),
+    (["check", "phi_t - lap(phi)", "--dim", "0"], "at least 1"),
+    (["derive", "phi_t - lap(phi)", "--dim", "2", "--latex", "{tmp}"], "ending in .tex"),
+    (["derive", "phi_t - lap(phi)", "--dim", "2", "--latex", ".tex"], "ending in .tex"),
+    (["derive", "phi_t - lap(phi)", "--dim", "2", "--latex", "{tmp}/afile/x.tex"], "not a folder"),
+    ([*GEN, "--T", "-1"], "finite number > 0"),
+    ([*GEN, "--T", "0"], "finite number > 0"),
+    ([*GEN, "--T", "inf"], "finite number > 0"),
+    ([*GEN, "--T", "1e-300"], "t_min < T"),
+    ([*GEN, "--seed", "-1"], "at least 0"),
+    ([*GEN, "--data", "{tmp}/five.npy"], "at least 8 rows"),
+    ([*GEN, "--data", "{tmp}/archive.npy"], ".npz archive"),
+    ([*GEN, "--data", "{tmp}/empty.npy"], "empty"),
+    ([*GEN, "--data", "{tmp}/empty.csv"], "empty"),
+    ([*GEN, "--data", "{tmp}/strings.npy"], "text"),
+    ([*GEN, "--data", "{tmp}/struct.npy"], "structured"),
+    ([*GEN, "--data", "{tmp}/complex.npy"], "complex"),
+    ([*GEN, "--data", "{tmp}/bool.npy"], "booleans"),
+    ([*GEN, "--data", "{tmp}/dim5.npy", "--dim", "3"], "5 columns"),
+    ([*GEN, "--data", "digits", "--dim", "3"], "64-dimensional"),
+    ([*GEN, "--data", "{tmp}/mixed.csv"], "mixes numbers and text"),
+    ([*GEN, "--data", "{tmp}/const.csv"], "every point is the same"),
+    ([*GEN, "--data", "spirals"], "built-in sets: two_points"),
+    (["generate", "phi_tt + lap(phi) - m**2*phi", "--param", "m=positive", "--value", "m=0", "--n-data", "50"],
+     "violates its assumption"),
+    ([*GEN, "--out", "{tmp}/afile"], "not a folder"),
+    ([*GEN, "--out", "/dev/null"], "not a folder"),
+    (["report", "--out", "{tmp}/afile", "--no-catalog", "phi_t - lap(phi)", "--no-verify"], "not a folder"),
+    (["score", "{tmp}/complex.npy", "--data", "{tmp}/dim5.npy"], "complex"),
+])
+def test_bad_options_and_files_exit_2_with_one_line(tmp_path, capsys, argv, says):
+    _bad_files(tmp_path)
+    code, out, err = run(capsys, *[a.replace("{tmp}", str(tmp_path)) for a in argv])
+    lines = [line for line in err.splitlines() if not line.startswith("note: ")]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_an_internal_defect_is_one_line_not_a_traceback(capsys, monkeypatch):
+    import derivations.check as check_module
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("planted")
+    monkeypatch.setattr(check_module, "scan", broken)
+    code, out, err = run(capsys, "check", "phi_t - lap(phi)", "--json")
+    assert code == 1 and err.count("\n") == 1 and "internal error (ZeroDivisionError: planted" in err
+    assert json.loads(out)["error"]["type"] == "InternalError"
+
+
+def test_one_column_data_runs_in_one_dimension(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.random.default_rng(1).normal(size=(120, 1)))
+    code, out, err = run(capsys, "generate", "phi_t - lap(phi)", "--data", str(tmp_path / "x.npy"), "--n-data", "60",
+                         "--n-samples", "60", "--steps", "10", "--out", str(tmp_path / "run"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["dimension"] == 1 and (tmp_path / "run" / "samples.png").exists()

@@ -222,7 +222,7 @@ def test_derive_json_contract(capsys):
     (["derive", "phi_t - lap(phi)", "--eval", "1,1"], "needs --dim"),
     (["derive", "phi_t - lap(phi)", "--dim", "2", "--eval", "1"], "R,T"),
     (["derive", "phi_t - lap(phi)", "--dim", "2", "--eval", "1,-1"], "0 < T"),
-    (["derive", "phi_t - lap(phi)", "--dim", "0"], "positive integer"),
+    (["derive", "phi_t - lap(phi)", "--dim", "0"], "must be at least 1"),
 ])
 def test_derive_bad_input(argv, message, capsys):
     assert main(argv) == 2
