@@ -1,12 +1,17 @@
 """Run a symbolic step under a wall-clock budget (SymPy has no timeout of its own).
 
 A forked child does the work and sends the result back through a pipe; on timeout it is killed
-and BudgetExceeded is raised. Where fork is unavailable the step runs without a limit.
+and BudgetExceeded is raised. The child also dies with its parent (a killed `genphys check` leaves
+no SymPy worker behind). Where fork is unavailable the step runs without a limit.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import signal
+import threading
+import time
 import traceback
 
 from .errors import BudgetExceeded, GenphysError
@@ -14,13 +19,43 @@ from .errors import BudgetExceeded, GenphysError
 DEFAULT_BUDGET_S = 20.0
 
 
-def _child(conn, fn, args, kwargs):
+class WorkerFailure(RuntimeError):
+    """A defect inside a budgeted step: the original exception's type, message, place and traceback."""
+
+    def __init__(self, what: str, kind: str, message: str, where: str, trace: str):
+        super().__init__(f"{what} failed: {kind}: {message}")
+        self.kind, self.message, self.where, self.trace = kind, message, where, trace
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when its parent ends, however it ends (SIGKILL included): Linux's parent-death
+    signal where prctl exists, and everywhere a watchdog thread that polls the parent's pid."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _child(conn, parent, fn, args, kwargs):
+    _die_with(parent)
     try:
         conn.send(("ok", fn(*args, **kwargs)))
     except GenphysError as exc:
         conn.send(("err", exc))
-    except BaseException:  # report anything else as text: it is a bug, not user error
-        conn.send(("bug", traceback.format_exc()))
+    except BaseException as exc:  # anything else is a bug, not user error: sent as text (it may not pickle)
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        conn.send(("bug", (type(exc).__name__, str(exc), f"{os.path.basename(where.filename)}:{where.lineno}",
+                           traceback.format_exc())))
     finally:
         conn.close()
 
@@ -31,7 +66,7 @@ def run_with_budget(fn, *args, seconds: float | None = DEFAULT_BUDGET_S, what: s
         return fn(*args, **kwargs)
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args, kwargs), daemon=True)
+    proc = ctx.Process(target=_child, args=(send, os.getpid(), fn, args, kwargs), daemon=True)
     proc.start()
     send.close()
     try:
@@ -49,4 +84,4 @@ def run_with_budget(fn, *args, seconds: float | None = DEFAULT_BUDGET_S, what: s
         return payload
     if status == "err":
         raise payload
-    raise RuntimeError(f"{what} failed inside the worker:\n{payload}")
+    raise WorkerFailure(what, *payload)

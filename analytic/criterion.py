@@ -20,6 +20,7 @@ falls back to the numeric scan for it.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -162,7 +163,15 @@ def _sign_by_rationalising(expr, depth) -> int | None:
 # ---------------------------------------------------------------------------------------
 # cases
 # ---------------------------------------------------------------------------------------
+def _initial_case_count(pde: LinearPDE) -> int:
+    per = {"positive": 1, "negative": 1, "nonnegative": 2, "nonpositive": 2, "nonzero": 2, "real": 3}
+    return math.prod(per[p.assumption] for p in pde.parameters)
+
+
 def _initial_cases(pde: LinearPDE) -> list[_Case]:
+    """One case per sign cell of the parameters; a single unencoded case when there are over MAX_CASES."""
+    if _initial_case_count(pde) > MAX_CASES:
+        return [_Case({}, {}, ())]
     cells = []
     for p in pde.parameters:
         sym = p.symbol
@@ -186,7 +195,8 @@ def _initial_cases(pde: LinearPDE) -> list[_Case]:
 
 
 def sign_cells(pde: LinearPDE) -> list:
-    """The parameter regions the case analysis starts from (one sign per parameter), as Booleans."""
+    """The parameter regions the case analysis starts from (one sign per parameter), as Booleans; one
+    region (all parameters) when there would be more than MAX_CASES."""
     return [sp.And(*case.conditions) for case in _initial_cases(pde)]
 
 
@@ -556,6 +566,10 @@ def _negative_off_origin(h, kvars) -> tuple[bool, dict | None]:
 # ---------------------------------------------------------------------------------------
 def decide(pde: LinearPDE, mode: str) -> SymbolicCriterion:
     """Decide Eq. 16 for ``pde`` in ``mode`` over every parameter case; see the module docstring."""
+    count = _initial_case_count(pde)
+    if count > MAX_CASES:
+        return _summarise(pde, mode, [CaseVerdict((), None, f"{count} parameter sign cases, above the limit of "
+                                                            f"{MAX_CASES} for the case analysis")])
     queue = _initial_cases(pde)
     leaves: list[CaseVerdict] = []
     while queue:

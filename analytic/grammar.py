@@ -33,6 +33,9 @@ MAX_EXPONENT = 64
 MAX_INT_DIGITS = 30
 MAX_DERIVATIVE_ORDER = 8
 MAX_TERMS = 400
+MAX_PARAMETERS = 16
+MAX_EXP_ARGUMENT = 700.0  # e^700 ≈ 1e304, the edge of double precision
+MAX_COEFFICIENT = 1e306
 _MAX_INT = 10**MAX_INT_DIGITS
 
 #: placeholder for |k|² while parsing: lap → −K2, biharm → K2², fraclap(·, β) → K2^β.
@@ -226,6 +229,9 @@ class _Walker:
         if name in _CONST_FUNCS:
             if isinstance(args[0], _Phi):
                 self._fail(NonlinearTermError, f"{name} of a phi-term{{where}} is nonlinear", node)
+            if name == "exp" and args[0].expr.is_number and abs(complex(args[0].expr)) > MAX_EXP_ARGUMENT:
+                self._fail(UnsafeInputError, f"exp(){{where}} of a number above {MAX_EXP_ARGUMENT:g} in size "
+                                             "overflows double precision; rescale the PDE", node)
             return _Const(_CONST_FUNCS[name](args[0].expr))
         if not isinstance(args[0], _Phi):
             self._fail(PDEInputError, f"{name}() must be applied to a phi-expression{{where}}", node)
@@ -312,6 +318,9 @@ def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
     if len(text) > MAX_LENGTH:
         raise UnsafeInputError(f"input is {len(text)} characters long; the limit is {MAX_LENGTH}")
     for i, ch in enumerate(text):
+        if ch == "#":  # Python would read the rest as a comment and drop it silently
+            raise PDESyntaxError("character '#' not allowed{where}: the grammar has no comments", column=i + 1,
+                                 token=ch)
         if ord(ch) > 127 or (ord(ch) < 32 and ch not in "\t\n\r"):
             raise PDESyntaxError("character not allowed{where}: write the PDE in ASCII (phi, lap(phi), ...)",
                                  column=i + 1, token=ch)
@@ -330,12 +339,27 @@ def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
     if not raw.has(s):
         raise PDEInputError("no time derivative: a generative process needs phi_t, phi_tt, dt(...) "
                             "(t is the generation time)")
+    if len(used) > MAX_PARAMETERS:
+        raise ParameterError(f"the PDE has {len(used)} parameters; the limit is {MAX_PARAMETERS} (the case analysis "
+                             "and the scan grow with their number): fix some of them to numbers")
     parameters = tuple(known[name] for name in sorted(used))
+    _require_double_range(raw)
     # the axes are those the operator still involves after cancellation (0*phi_x is isotropic)
     axes = {a for a, kv in AXIS_K.items() if raw.has(kv)}
     pde = _build(flat, raw, axes, parameters, dim)
     _require_round_trip(pde, known, dim)
     return pde
+
+
+def _require_double_range(raw: sp.Expr) -> None:
+    """Every numeric coefficient must be representable in double precision (the numeric side uses it)."""
+    for term in sp.Add.make_args(raw):
+        coeff = term.as_independent(s, _K2, *AXIS_K.values(), as_Add=False)[0]
+        if coeff.is_number:
+            size = abs(sp.N(coeff, 15))
+            if size > MAX_COEFFICIENT or 0 < size < 1 / MAX_COEFFICIENT:
+                raise UnsafeInputError(f"coefficient {sp.sstr(sp.N(coeff, 4))} is outside double precision's range "
+                                       f"({1 / MAX_COEFFICIENT:g} to {MAX_COEFFICIENT:g} in size); rescale the PDE")
 
 
 def _operator(flat: str, known: dict) -> tuple[sp.Expr, set]:

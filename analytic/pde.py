@@ -12,14 +12,58 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
+import mpmath
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from .errors import ParameterError
 
 
+#: integers longer than this print in scientific notation (Γ(N/2) at N = 3072 has ~4000 digits, past
+#: what Python converts to text, and no reader wants them)
+MAX_PRINTED_DIGITS = 60
+
+
+def _too_long(n: int) -> bool:
+    return abs(n).bit_length() > MAX_PRINTED_DIGITS * 3.33
+
+
+def _scientific(n: int) -> str:
+    return mpmath.nstr(mpmath.mpf(n), 15)
+
+
+class _TextPrinter(StrPrinter):
+    """SymPy's text form, with huge integers in scientific notation."""
+
+    def _print_Integer(self, expr):
+        return _scientific(expr.p) if _too_long(expr.p) else super()._print_Integer(expr)
+
+    def _print_Rational(self, expr):
+        if _too_long(expr.p) or _too_long(expr.q):
+            return f"{_scientific(expr.p)}/{_scientific(expr.q)}"
+        return super()._print_Rational(expr)
+
+
+def text(expr) -> str:
+    """The project's text printer for results (sstr, safe for any size of number)."""
+    return _TextPrinter().doprint(expr)
+
+
 class _Printer(LatexPrinter):
-    """SymPy's LaTeX in the paper's notation: ε for a parameter named eps, Θ for the Heaviside step."""
+    """SymPy's LaTeX in the paper's notation: ε for a parameter named eps, Θ for the Heaviside step;
+    huge integers in scientific notation."""
+
+    def _print_Integer(self, expr):
+        if not _too_long(expr.p):
+            return str(expr.p)
+        mantissa, exponent = _scientific(expr.p).split("e")
+        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+
+    def _print_Rational(self, expr):
+        if _too_long(expr.p) or _too_long(expr.q):
+            return rf"\frac{{{self._print_Integer(sp.Integer(expr.p))}}}{{{self._print_Integer(sp.Integer(expr.q))}}}"
+        return super()._print_Rational(expr)
 
     def _print_Symbol(self, expr, style="plain"):
         return r"\epsilon" if expr.name == "eps" else super()._print_Symbol(expr, style)
@@ -84,6 +128,13 @@ def validate_parameter_name(name: str) -> None:
         )
 
 
+class ParameterSymbol(sp.Symbol):
+    """A user parameter's symbol. Its own class, so it is never equal to an internal symbol of the same
+    name and assumptions (the radius r, the time t, the integration variable tau, ...): SymPy compares
+    and hashes the type with the name, so whatever a user calls a parameter, no derivation can mix the
+    two up. It prints as its name."""
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A PDE coefficient name with its declared assumption (undeclared parameters are real)."""
@@ -101,8 +152,8 @@ class Parameter:
             )
 
     @property
-    def symbol(self) -> sp.Symbol:
-        return sp.Symbol(self.name, **ASSUMPTIONS[self.assumption])
+    def symbol(self) -> ParameterSymbol:
+        return ParameterSymbol(self.name, **ASSUMPTIONS[self.assumption])
 
     def describe(self) -> str:
         return f"{self.name}: {self.assumption}" + ("" if self.declared else " (undeclared, taken as real)")

@@ -19,7 +19,7 @@ import sympy as sp
 from analytic.grammar import parse
 from analytic.outcome import Holds
 from analytic.green import r, t
-from analytic.pde import LinearPDE, k, s
+from analytic.pde import LinearPDE, k, s, text
 from analytic.closed_forms import apply_local
 from numeric import hankel
 from numeric.lambdified import mp_function
@@ -371,13 +371,13 @@ def compare_flow(entry: CatalogEntry, d: Derivation) -> dict:
     G_paper = paper.G(sp.Integer(N), syms)
     G_paper = None if G_paper is None else G_paper.subs(values)
     if G_paper is None:
-        out["G"] = ItemComparison(sp.sstr(ks.G.expr) if ks and ks.G else "numeric", "no closed form given", None,
+        out["G"] = ItemComparison(text(ks.G.expr) if ks and ks.G else "numeric", "no closed form given", None,
                                   "the paper gives no closed form.")
     elif G_ours is None:
-        out["G"] = ItemComparison("numeric", sp.sstr(G_paper), False, "we find no closed form to compare.")
+        out["G"] = ItemComparison("numeric", text(G_paper), False, "we find no closed form to compare.")
     else:
         c = _constant(_ratios(G_ours, G_paper))
-        out["G"] = ItemComparison(sp.sstr(ks.G.expr), sp.sstr(paper.G(sp.Integer(N), syms)), c is not None,
+        out["G"] = ItemComparison(text(ks.G.expr), text(paper.G(sp.Integer(N), syms)), c is not None,
                                   f"N = {N}: ours = {_fmt(c)} x paper's (the tables drop normalisation constants)."
                                   if c is not None else f"N = {N}: ours / paper's is not constant in (r, t).")
     flow = d.flow

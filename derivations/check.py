@@ -12,6 +12,7 @@ Pipeline (one line per stage):
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -21,7 +22,7 @@ from analytic.criterion import SymbolicCriterion, decide, sign_cells, simplify_c
 from analytic.dispersion import MODES, branches, default_mode
 from analytic.errors import BudgetExceeded, PDEInputError
 from analytic.outcome import Holds
-from analytic.pde import LinearPDE, latex
+from analytic.pde import LinearPDE, latex, text
 from numeric.dispersion_scan import SampleScan, scan
 
 
@@ -86,7 +87,7 @@ class CheckResult:
                 return (f"undecided ({self.mode} reading): the symbolic and numeric routes disagree at "
                         f"{len(c.disagreements)} parameter sample(s); see the method line")
             return f"undecided ({self.mode} reading): neither route could decide"
-        cond = "some parameter samples (see notes)" if c.condition is None else sp.sstr(c.condition)
+        cond = "some parameter samples (see notes)" if c.condition is None else text(c.condition)
         return f"criterion holds only when {cond} ({self.mode} reading)"
 
     def to_json(self) -> dict:
@@ -126,8 +127,14 @@ def check(pde: LinearPDE, mode: str | None = None, budget: float | None = DEFAUL
         symbolic = None
         notes.append("the symbolic route failed internally (please report it): "
                      + str(exc).strip().splitlines()[-1] + "; the verdict falls back to the numeric scan")
-    numeric = tuple(scan(pde, mode))
-    criterion = _combine(pde, mode, symbolic, numeric, notes)
+    def scan_within_budget(samples=None):
+        try:
+            return run_with_budget(scan, pde, mode, samples, seconds=budget, what="numeric scan")
+        except BudgetExceeded as exc:
+            notes.append(f"{exc}; the verdict rests on the symbolic route alone")
+            return []
+
+    criterion = _combine(pde, symbolic, scan_within_budget, notes)
     return CheckResult(pde, mode, why, None if found is None else tuple(found), criterion)
 
 
@@ -180,7 +187,7 @@ def _cell_points(cell: Cell, pde: LinearPDE) -> list[dict]:
     return [{name: v} for v in out[:CELL_POINTS] if _in_cell(cell, pde, {name: v})]
 
 
-def _numeric_cells(cells: list[Cell], pde: LinearPDE, mode: str, numeric: list) -> list[Cell]:
+def _numeric_cells(cells: list[Cell], pde: LinearPDE, scan_at, numeric: list) -> list[Cell]:
     """Each undecided cell decided by the scan at the samples inside it, when they all agree.
 
     Cells that hold no scanned sample get a few of their own (one-parameter regions); a cell whose
@@ -192,7 +199,8 @@ def _numeric_cells(cells: list[Cell], pde: LinearPDE, mode: str, numeric: list) 
             continue
         inside = [sc for sc in numeric if _in_cell(cell, pde, sc.params)]
         if not inside:
-            extra = scan(pde, mode, _cell_points(cell, pde))
+            points = _cell_points(cell, pde)
+            extra = scan_at(points) if points else []
             numeric.extend(extra)
             inside = extra
         verdicts = {sc.holds for sc in inside if sc.holds is not None}
@@ -208,14 +216,20 @@ def _numeric_cells(cells: list[Cell], pde: LinearPDE, mode: str, numeric: list) 
     return out
 
 
-def _combine(pde: LinearPDE, mode: str, symbolic, numeric: tuple, notes: list) -> Criterion:
-    numeric = list(numeric)
+def _combine(pde: LinearPDE, symbolic, scan_at, notes: list) -> Criterion:
+    """The verdict from both routes; ``scan_at(samples)`` runs the numeric scan (None: the default samples)."""
+    numeric = list(scan_at())
     cells = _symbolic_cells(symbolic, pde)
     predictions = [next((c.holds for c in cells if c.holds is not None and _in_cell(c, pde, sc.params)), None)
                    for sc in numeric]
     disagreements = tuple(
         {"params": sc.params, "symbolic": pred, "numeric": sc.holds, "worst_k": sc.worst_k}
-        for sc, pred in zip(numeric, predictions) if pred is not None and sc.holds is not None and pred != sc.holds)
+        for sc, pred in zip(numeric, predictions)
+        if pred is not None and sc.holds is not None and pred != sc.holds and not (pred and sc.marginal))
+    for sc, pred in zip(numeric, predictions):
+        if pred and sc.marginal:
+            notes.append(f"at {json.dumps(sc.params)} the scan's worst gap E(k) − E(0) = {sc.worst_gap:.3g} is below "
+                         "its resolution, so it cannot confirm the strict inequality; the proof decides there")
     checked = sum(p is not None and sc.holds is not None for p, sc in zip(predictions, numeric))
     failed = [sc for sc in numeric if sc.holds is None]
     if failed:
@@ -224,7 +238,7 @@ def _combine(pde: LinearPDE, mode: str, symbolic, numeric: tuple, notes: list) -
     assumptions = tuple(p.describe() for p in pde.parameters)
     proved = symbolic is not None and symbolic.complete
     if not proved:
-        cells = _numeric_cells(cells, pde, mode, numeric)
+        cells = _numeric_cells(cells, pde, scan_at, numeric)
     by_numeric = [c for c in cells if c.source == "numeric scan"]
     if all(c.holds is not None for c in cells):
         condition = simplify_condition(sp.Or(*[c.condition for c in cells if c.holds]), pde)
@@ -259,7 +273,7 @@ def _combine(pde: LinearPDE, mode: str, symbolic, numeric: tuple, notes: list) -
                        "region(s) of the case analysis (evidence at samples, not a proof)")
     if disagreements:
         said = "symbolic proof" if proved else "symbolic cases"
-        shown = sp.sstr(condition) if condition is not None else str(holds)
+        shown = text(condition) if condition is not None else str(holds)
         method = (f"the routes DISAGREE, so the verdict is undecided: the {said} says {str(holds)} "
                   f"(condition {shown}), the numeric scan says otherwise at {len(disagreements)} of {checked} "
                   "sample(s): " + "; ".join(
@@ -287,12 +301,12 @@ def _witness(symbolic, numeric) -> dict | None:
         exact = all(not sp.sympify(v).free_symbols for v in case.witness.values())  # safe: internal values
         if exact and not case.conditions:
             return {**{n: float(v) for n, v in case.witness.items()},
-                    "exact": {n: sp.sstr(v) for n, v in case.witness.items()}, "params": {}, "source": "symbolic"}
+                    "exact": {n: text(v) for n, v in case.witness.items()}, "params": {}, "source": "symbolic"}
     for scan_ in numeric:
-        if scan_.holds is False and scan_.worst_k is not None:
+        if scan_.holds is False and scan_.worst_k is not None and not scan_.marginal:
             return {**scan_.worst_k, "params": scan_.params, "source": "numeric scan", "gap": scan_.worst_gap}
     for case in failing:
-        return {"exact": {n: sp.sstr(v) for n, v in case.witness.items()}, "when": sp.sstr(case.condition),
+        return {"exact": {n: text(v) for n, v in case.witness.items()}, "when": text(case.condition),
                 "source": "symbolic"}
     return None
 
@@ -306,31 +320,31 @@ def to_json(result: CheckResult) -> dict:
     """The `genphys check --json` object (ARCHITECTURE.md, Contracts)."""
     pde, c = result.pde, result.criterion
     cases = [] if c.symbolic is None else [
-        {"condition": sp.sstr(case.condition), "holds": case.holds, "reason": case.reason,
-         "E0": None if case.E0 is None else sp.sstr(case.E0)} for case in c.symbolic.cases]
+        {"condition": text(case.condition), "holds": case.holds, "reason": case.reason,
+         "E0": None if case.E0 is None else text(case.E0)} for case in c.symbolic.cases]
     return {
         "pde": pde.canonical,
         "input": pde.text,
         "dimension": pde.dimension if isinstance(pde.dimension, int) else str(pde.dimension),
         "mode": result.mode,
         "mode_reason": result.mode_reason,
-        "symbol": sp.sstr(pde.symbol),
+        "symbol": text(pde.symbol),
         "time_order": pde.time_order,
         "isotropic": pde.isotropic,
         "parameters": [{"name": p.name, "assumption": p.assumption, "declared": p.declared}
                        for p in pde.parameters],
         "branches": [] if result.branches is None else [
-            {"omega": sp.sstr(b.omega), "latex": latex(b.omega), "s": sp.sstr(b.s), "multiplicity": b.multiplicity}
+            {"omega": text(b.omega), "latex": latex(b.omega), "s": text(b.s), "multiplicity": b.multiplicity}
             for b in result.branches],
         "criterion": {
             "holds": c.holds.value,
-            "condition": None if c.condition is None else sp.sstr(c.condition),
+            "condition": None if c.condition is None else text(c.condition),
             "witness": _jsonable(c.witness),
             "method": c.method,
             "assumptions": list(c.assumptions),
             "agree": c.agree,
             "cases": cases,
-            "regions": [{"condition": sp.sstr(cell.condition), "holds": cell.holds, "source": cell.source,
+            "regions": [{"condition": text(cell.condition), "holds": cell.holds, "source": cell.source,
                          "reason": cell.reason} for cell in c.cells],
             "disagreements": _jsonable(list(c.disagreements)),
             "numeric_check": [_scan_json(sc) for sc in c.numeric],
@@ -341,14 +355,14 @@ def to_json(result: CheckResult) -> dict:
 
 
 def _jsonable(value):
-    """Plain JSON values: dicts and lists recursed, NumPy scalars as floats, NaN as null."""
+    """Plain JSON values: dicts and lists recursed, NumPy scalars as floats, NaN and ±inf as null."""
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
         value = value.item()
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
@@ -356,7 +370,7 @@ def _jsonable(value):
 def format_text(result: CheckResult) -> str:
     """Human-readable report for `genphys check`."""
     pde, c = result.pde, result.criterion
-    lines = [f"PDE        {pde.canonical} = 0", f"symbol     L(s, k) = {sp.sstr(pde.symbol)}   (s = -i*omega)"]
+    lines = [f"PDE        {pde.canonical} = 0", f"symbol     L(s, k) = {text(pde.symbol)}   (s = -i*omega)"]
     dim = pde.dimension if isinstance(pde.dimension, int) else "N (symbolic)"
     lines.append(f"dimension  {dim}")
     lines.append(f"mode       {result.mode}: {result.mode_reason}")
@@ -366,13 +380,13 @@ def format_text(result: CheckResult) -> str:
         lines.append("branches   no closed form (evaluated numerically)")
     for i, b in enumerate(result.branches or ()):
         mult = f"  (multiplicity {b.multiplicity})" if b.multiplicity > 1 else ""
-        lines.append(f"{'branches' if i == 0 else '':10s} omega_{i + 1} = {sp.sstr(b.omega)}{mult}")
+        lines.append(f"{'branches' if i == 0 else '':10s} omega_{i + 1} = {text(b.omega)}{mult}")
     lines.append(f"criterion  {c.holds}" + ("" if c.condition is None or c.holds is not Holds.CONDITIONAL
-                                            else f": {sp.sstr(c.condition)}"))
+                                            else f": {text(c.condition)}"))
     lines.append(f"  method   {c.method}")
     for cell in c.cells:
         tag = {True: "holds", False: "fails", None: "undecided"}[cell.holds]
-        where = "all parameters" if cell.condition is sp.true else sp.sstr(cell.condition)
+        where = "all parameters" if cell.condition is sp.true else text(cell.condition)
         by = " (numeric scan)" if cell.source == "numeric scan" else ""
         lines.append(f"  case     [{where}] {tag}{by}: {cell.reason}")
     if c.witness:

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath.libmp.libhyper import NoConvergence
 
 from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.closed_forms import RealSpaceKernels, local_terms, radial_laplacian, real_space
-from analytic.errors import NotSupportedError, PDEInputError
+from analytic.errors import BudgetExceeded, NotSupportedError, PDEInputError
 from analytic.outcome import Generative, Holds
 from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
-from analytic.pde import LinearPDE, k, latex
+from analytic.pde import LinearPDE, k, latex, text
 from numeric import conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples
 from numeric.lambdified import mp_function, np_function
@@ -98,7 +99,9 @@ class Derivation:
         """The verdict as a sentence (for people; code compares ``generative``)."""
         g, c1, c2 = self.generative, self.c1_holds, self.c2_holds
         if g is Generative.UNDECIDED:
-            return f"{g}: " + (self.unsupported or "C1/C2 were not evaluated")
+            if self.unsupported or not (self.c1 or self.c2):
+                return f"{g}: " + (self.unsupported or "C1/C2 were not evaluated")
+            return f"{g}: C1 {c1}, C2 {c2} (the undecided samples give their reasons)"
         if g is Generative.YES:
             return f"{g}: C1 and C2 hold at every sample"
         if g is Generative.CONDITIONAL:
@@ -159,11 +162,13 @@ def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budg
     except NotSupportedError as exc:
         d.unsupported = str(exc)
         return d
+    except BudgetExceeded as exc:  # G̃ and the flow have no numeric substitute: say so, keep the criterion
+        d.unsupported = f"not supported yet: {exc} (raise --budget; the criterion above is unaffected)"
+        return d
     if dim is None and not isinstance(pde.dimension, int):
-        d.kernels[pde.dimension] = run_with_budget(real_space, d.green, d.flow, pde.dimension, seconds=budget,
-                                                   what="closed forms")
+        d.kernels[pde.dimension] = _closed_forms(d, pde.dimension, budget)
     for N in d.dims:
-        d.kernels[N] = run_with_budget(real_space, d.green, d.flow, N, seconds=budget, what="closed forms")
+        d.kernels[N] = _closed_forms(d, N, budget)
         _verify_closed_forms(d, N)
         if d.kernels[N].G is None:
             d.numeric_G[N] = _numeric_G_summary(d, N)
@@ -177,6 +182,15 @@ def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budg
 # ---------------------------------------------------------------------------------------
 # closed forms, checked (never trusted)
 # ---------------------------------------------------------------------------------------
+def _closed_forms(d: Derivation, N, budget) -> RealSpaceKernels:
+    """Closed forms in N dimensions under the budget; past it, none (every kernel goes numeric)."""
+    try:
+        return run_with_budget(real_space, d.green, d.flow, N, seconds=budget, what="closed forms")
+    except BudgetExceeded as exc:
+        d.notes.append(f"{exc} in N = {N}: the kernels are evaluated by numeric transforms instead")
+        return RealSpaceKernels(N, None, None, None, None)
+
+
 MAX_CHECKED_DIM = 8
 
 
@@ -358,6 +372,9 @@ def _conditions(d: Derivation) -> None:
                 d.c1.append(conditions.c1_scan(sample, N, evaluate, p_abs, source))
             except NotSupportedError as exc:
                 d.c1.append(conditions.C1Sample(sample, N, None, str(exc)))
+            except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
+                d.c1.append(conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
+                                                f"precision in N = {N} ({type(exc).__name__}: {str(exc)[:120]})"))
             d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted))
 
 
@@ -395,7 +412,7 @@ def _operator(expr: sp.Expr, tex: bool) -> str:
     terms = local_terms(expr)
     if terms is None:
         return (rf"\mathcal{{F}}^{{-1}}\left[\left({latex(expr)}\right) \hat{{\phi}}\right]" if tex
-                else f"F^-1[({sp.sstr(expr)}) * F[phi]]  (s = d/dt)")
+                else f"F^-1[({text(expr)}) * F[phi]]  (s = d/dt)")
     terms = [term for term in terms if term[0] != 0]
     if not terms:
         return "0"
@@ -411,7 +428,7 @@ def _operator(expr: sp.Expr, tex: bool) -> str:
             atom = "phi" + ("_" + "t" * a if a else "")
             for _ in range(b):
                 atom = f"lap({atom})"
-            coeff = sp.sstr(c)
+            coeff = text(c)
             parts.append(atom if c == 1 else f"-{atom}" if c == -1 else
                          f"({coeff})*{atom}" if isinstance(c, sp.Add) else f"{coeff}*{atom}")
     return " + ".join(parts).replace("+ -", "- ")
@@ -444,7 +461,7 @@ def flow_latex(flow: DensityFlow) -> dict:
 def _closed_json(closed, N_checks) -> dict | None:
     if closed is None:
         return None
-    out = {"expr": sp.sstr(closed.expr), "latex": latex(closed.expr), "pair": closed.pair}
+    out = {"expr": text(closed.expr), "latex": latex(closed.expr), "pair": closed.pair}
     if N_checks:
         out["check"] = N_checks
     return out
@@ -475,15 +492,15 @@ def to_json(d: Derivation) -> dict:
     real = {}
     for N, ks in d.kernels.items():
         real[str(N)] = {name: _closed_json(c, checks.get((N, name))) for name, c in ks.items()}
-    green = {"mode": d.green.mode, "G_hat": sp.sstr(d.green.G_hat), "latex": latex(d.green.G_hat),
+    green = {"mode": d.green.mode, "G_hat": text(d.green.G_hat), "latex": latex(d.green.G_hat),
              "checks": list(d.green.checks),
              "real_space": {N: {"G": v["G"] or d.numeric_G.get(N if not N.isdigit() else int(N),
                                                                "numeric (no closed form for symbolic N)")}
                             for N, v in real.items()}}
     if d.values:
         green["values"] = [[rr, tt, _num(v), e] for rr, tt, v, e in d.values]
-    flow = {"sigma": d.flow.sigma, **flow_text(d.flow), "p_hat": sp.sstr(d.flow.p_hat),
-            "QG_hat": sp.sstr(d.flow.QG_hat), "R_hat": sp.sstr(d.flow.R_hat), "checks": list(d.flow.checks),
+    flow = {"sigma": d.flow.sigma, **flow_text(d.flow), "p_hat": text(d.flow.p_hat),
+            "QG_hat": text(d.flow.QG_hat), "R_hat": text(d.flow.R_hat), "checks": list(d.flow.checks),
             "kernels": {N: {name: v[name] for name in ("P", "j", "R")} for N, v in real.items()}}
     c1 = {"holds": d.c1_holds.value, "samples": [
         {"params": c.params, "N": c.N, "holds": c.holds, "reason": c.reason, "where": _jsonable(c.where),
@@ -505,7 +522,7 @@ def format_text(d: Derivation) -> str:
         lines.append(f"green      {d.unsupported}")
         lines.append(f"verdict    {d.verdict}")
         return "\n".join(lines)
-    lines.append(f"G~(k,t)    {sp.sstr(d.green.G_hat)}   ({d.green.mode} reading)")
+    lines.append(f"G~(k,t)    {text(d.green.G_hat)}   ({d.green.mode} reading)")
     for N, ks in d.kernels.items():
         for name, closed in ks.items():
             label = f"{name}(r,t) N={N}"
@@ -517,9 +534,9 @@ def format_text(d: Derivation) -> str:
             tag = ""
             if found and found[0].transform_error is not None:
                 tag = f"   [matches the numeric transform to {found[0].transform_error:.1e}]"
-            lines.append(f"{label:12s} {sp.sstr(closed.expr)}{tag}")
-    text = flow_text(d.flow)
-    lines += [f"p          {text['p']}", f"v          {text['v']}", f"R          {text['R']}",
+            lines.append(f"{label:12s} {text(closed.expr)}{tag}")
+    flow = flow_text(d.flow)
+    lines += [f"p          {flow['p']}", f"v          {flow['v']}", f"R          {flow['R']}",
               "  checks   " + "; ".join(d.green.checks + d.flow.checks)]
     for rr, tt, v, e in d.values:
         lines.append(f"G({rr:g}, {tt:g}) = {_num(v)}   (error ≤ {e:.1e})")
@@ -530,7 +547,7 @@ def format_text(d: Derivation) -> str:
     lines.append(f"C2         {d.c2_holds}   (overlap of sources at distance {conditions.C2_DISTANCE:g}, "
                  f"smoothing {conditions.C2_WIDTH:g})")
     for c in d.c2:
-        lines.append(f"  N={c.N} {json_params(c.params)} {'holds' if c.holds else 'fails'}: {c.reason}"
+        lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: {c.reason}"
                      + "".join(f"; {n}" for n in c.notes))
     for note in d.notes:
         lines.append(f"  note     {note}")

@@ -6,15 +6,15 @@ import argparse
 import json
 import logging
 import math
-import os
 import sys
 import traceback
 from pathlib import Path
 
-from analytic.budget import DEFAULT_BUDGET_S
+from analytic.budget import DEFAULT_BUDGET_S, WorkerFailure
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.grammar import parse
 from derivations.check import check, format_text, to_json
+from report.output import check_file, check_folder, dumps, run_folder
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,31 +53,6 @@ def _seed(text: str) -> int:
     if value >= 2**63:
         raise argparse.ArgumentTypeError(f"{text!r} must be below 2**63")
     return value
-
-
-def _output_dir(path: str, option: str) -> Path:
-    """A folder the run may write into: created if missing; a file, a device or an unwritable place is refused."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise PDEInputError(f"{option} {path!r} exists and is not a folder; give a folder name")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PDEInputError(f"{option} {path!r}: cannot create the folder ({exc.strerror})") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise PDEInputError(f"{option} {path!r}: the folder is not writable")
-    return out
-
-
-def _output_file(path: str, option: str, suffix: str) -> Path:
-    """A file the run may write: a name with a stem and ``suffix``, in a folder that can be made, not a link."""
-    out = Path(path)
-    if out.suffix != suffix or not out.stem or out.name.startswith("."):
-        raise PDEInputError(f"{option} {path!r}: give a file name ending in {suffix}, e.g. {option} result{suffix}")
-    if out.is_symlink() or out.is_dir():
-        raise PDEInputError(f"{option} {path!r} is a {'link' if out.is_symlink() else 'folder'}; give a plain file name")
-    _output_dir(str(out.parent), option)
-    return out
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -224,14 +199,17 @@ def _run_derive(args) -> int:
     pde = _parsed_pde(args)
     if args.pdf and not args.latex:
         raise PDEInputError("--pdf needs --latex FILE.tex (the PDF is compiled from it)")
-    latex_path = _output_file(args.latex, "--latex", ".tex") if args.latex else None
+    latex_path = check_file(args.latex, "--latex", ".tex") if args.latex else None
     result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
     print(json.dumps(derive_json(result), indent=2) if args.json else derive_text(result))
     if args.latex:
         from report.derivation import write_latex
 
-        for line in write_latex(result, latex_path, pdf=args.pdf, verify=not args.no_verify):
+        lines = write_latex(result, latex_path, pdf=args.pdf, verify=not args.no_verify)
+        for line in lines:
             print(line, file=sys.stderr)
+        if args.pdf and lines[-1].startswith("no PDF"):
+            return EXIT_UNSUPPORTED
     if result.unsupported:
         print(f"error: {result.unsupported}", file=sys.stderr)
         return EXIT_UNSUPPORTED
@@ -272,16 +250,18 @@ def _run_report(args) -> int:
         parse(text, user_params(text, params))
     if not names and not args.pdes:
         raise PDEInputError("nothing to report: --no-catalog needs at least one PDE argument")
-    out = _output_dir(args.out, "--out")
+    out = check_folder(args.out)
     sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress)
-    written = build(out, sections, pdf=args.pdf, progress=_progress)
+    with run_folder(out, "report") as stage:
+        written = build(stage, sections, pdf=args.pdf, progress=_progress)
     for key in ("html", "markdown", "tex", "pdf"):
         if written.get(key):
-            print(f"wrote {written[key]}")
-    if args.pdf and not written.get("pdf"):
-        print(f"no PDF: {written['pdf_note']}", file=sys.stderr)
+            print(f"wrote {out / Path(written[key]).name}")
     contradictions = [s.name for s in sections if s.row and s.row["contradiction"]]
     print(f"{len(sections)} PDE(s); generator contradicts the verdict for: {', '.join(contradictions) or 'none'}")
+    if args.pdf and not written.get("pdf"):
+        print(f"error: no PDF: {written['pdf_note']}", file=sys.stderr)
+        return EXIT_UNSUPPORTED
     return 0
 
 
@@ -306,7 +286,7 @@ def _run_generate(args) -> int:
     from report.figures import field_figure, samples_figure
 
     pde = _parsed_pde(args)
-    out = _output_dir(args.out, "--out")
+    check_folder(args.out)
     splits = data_splits(args.data, args.n_data, np.random.default_rng(args.seed), args.dim)
     d = derive(pde, mode=args.mode, dim=splits.train.shape[1], budget=args.budget, conditions_=False)
     if d.unsupported:
@@ -314,15 +294,18 @@ def _run_generate(args) -> int:
     g = generate(d, splits, _values_of(args.value), args.n_samples, args.steps, args.prior, args.method,
                  args.T, args.t_min, args.seed, args.device,
                  progress=lambda i, n: _progress(i, n, "integrating"), flow=args.flow)
-    np.save(out / "samples.npy", g.run.samples)
-    if g.branching:
-        np.save(out / "weights.npy", g.run.weights)
     summary = {**g.summary(), "outcome": outcome(g).value}
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2))
-    figures = [samples_figure(g, out / "samples.png"), field_figure(g, out / "field.png")]
-    summary["files"] = sorted(str(p) for p in out.iterdir())
+    out = Path(args.out)
+    with run_folder(out, "generate") as stage:  # all or nothing: a killed run leaves no half-new folder
+        np.save(stage / "samples.npy", g.run.samples)
+        if g.branching:
+            np.save(stage / "weights.npy", g.run.weights)
+        (stage / "metrics.json").write_text(dumps(summary, indent=2))
+        figures = [samples_figure(g, stage / "samples.png"), field_figure(g, stage / "field.png")]
+        names = sorted(p.name for p in stage.iterdir())
+    summary["files"] = [str(out / name) for name in names]
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(dumps(summary, indent=2))
     else:
         test = g.metrics["test"]
         print(f"{g.derivation.pde.canonical}: {summary['outcome']} — two-sample test against held-out data "
@@ -411,9 +394,12 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a defect, not the user's fault: one clear line instead of a traceback
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        detail = " ".join(str(exc).split())[:300]
-        message = (f"internal error ({type(exc).__name__}: {detail} at {Path(where.filename).name}:{where.lineno}); "
+        if isinstance(exc, WorkerFailure):  # raised in a budgeted worker: report the original
+            kind, detail, where = exc.kind, exc.message, exc.where
+        else:
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            kind, detail, where = type(exc).__name__, str(exc), f"{Path(frame.filename).name}:{frame.lineno}"
+        message = (f"internal error ({kind}: {' '.join(detail.split())[:300]} at {where}); "
                    f"this is a bug in the workbench: please report it with the command line")
         return _fail("InternalError", message, want_json, EXIT_BUG)
 

@@ -168,7 +168,7 @@ class C2Sample:
     N: int
     T: tuple
     F: tuple
-    holds: bool
+    holds: bool | None  # None: F(T) could not be computed
     slope: float | None
     predicted: float | None
     reason: str
@@ -196,6 +196,10 @@ def overlap(p_hat_np, N: int, T: float, d: float = C2_DISTANCE, w: float = C2_WI
 def c2_overlap(params: dict, N: int, p_hat_np, alpha: float | None, criterion_holds: bool) -> C2Sample:
     """F(T) at T = 1, 10, 100, 1000; holds when 1 − F falls towards 0 at the predicted rate."""
     F = tuple(overlap(p_hat_np, N, T) for T in C2_T)
+    if not all(math.isfinite(f) for f in F):  # |p̃|² k^(N−1) left the double range: no number, no verdict
+        return C2Sample(params, N, C2_T, F, None, None, None if not alpha else -2.0 / alpha,
+                        f"the overlap F(T) is not computable in double precision in N = {N} "
+                        "(|p̃|² k^(N−1) under- or overflows); Eq. 16 on the criterion line is unaffected")
     gaps = [1 - f for f in F]
     predicted = None if not alpha else -2.0 / alpha
     slope = None

@@ -37,6 +37,12 @@ class SampleScan:
     worst_gap: float  # max over the grid of E(k) − E(0)
     note: str = ""
 
+    @property
+    def marginal(self) -> bool:
+        """|E(k) − E(0)| at its worst is within the scan's resolution: "fails" only because it cannot
+        resolve the gap (e.g. a damping of 1e-304); a proof decides such a sample, not the scan."""
+        return self.holds is False and abs(self.worst_gap) <= _TOL * (1 + abs(self.E0)) and self.worst_gap < 0
+
 
 def parameter_samples(pde: LinearPDE, limit: int = MAX_PARAMETER_SAMPLES) -> list[dict]:
     """Deterministic parameter values drawn from each parameter's assumption region.

@@ -30,10 +30,21 @@ _NUMPY = {"Heaviside": lambda x, h0=0.5: np.heaviside(np.real(x), h0),
           "gamma": scipy.special.gamma}
 
 
+#: exact numbers with more digits than this are printed as 60-digit floats (Γ(N/2) in N = 3072 has
+#: thousands of digits, more than Python will print, and far more than any evaluation here uses)
+MAX_EXACT_DIGITS = 300
+
+
+def _printable(expr: sp.Expr) -> sp.Expr:
+    big = {n: sp.Float(n, 60) for n in expr.atoms(sp.Rational)
+           if max(abs(n.p), n.q).bit_length() > MAX_EXACT_DIGITS * 3.33}
+    return expr.xreplace(big) if big else expr
+
+
 def mp_function(expr: sp.Expr, args: tuple):
     """Callable for mpmath numbers (high precision reference values)."""
     _check_closed(expr, args)
-    return sp.lambdify(args, expr, modules=[_MPMATH, "mpmath"])
+    return sp.lambdify(args, _printable(expr), modules=[_MPMATH, "mpmath"])
 
 
 def np_function(expr: sp.Expr, args: tuple):
@@ -44,6 +55,7 @@ def np_function(expr: sp.Expr, args: tuple):
     overflow to inf · 0 at large t.
     """
     _check_closed(expr, args)
+    expr = _printable(expr)
     stable = sp.powsimp(expr, combine="exp")  # e^{−t√(k²+m²)} e^{mt} as one exponential: no 0 · inf
     if expr.has(sp.sinh, sp.cosh):
         stable = sp.powsimp(sp.expand(expr.rewrite(sp.exp)), combine="exp")

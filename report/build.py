@@ -12,7 +12,6 @@ and a test checks each one against a computed disagreement.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from numeric.metrics import TEST_ALPHA
 from .catalog_table import comparison_json
 from .derivation import VERIFY_RUN, derivation_blocks, derivation_figures, verification_run
 from .document import Heading, Items, Math, Table, compile_pdf, para, to_html, to_markdown, to_tex
+from .output import dumps
 
 TITLE = "GenPhys Workbench report: which physical PDEs can generate data?"
 
@@ -190,9 +190,9 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None) 
     tex = out / "report.tex"
     tex.write_text(to_tex(blocks, TITLE, out), encoding="ascii")
     comparisons = [comparison_json(s.comparison) for s in sections if s.comparison is not None]
-    (out / "catalog.json").write_text(json.dumps(comparisons, indent=2, default=str))
-    (out / "verify.json").write_text(json.dumps([{"name": s.name, **s.row} for s in sections if s.row],
-                                                indent=2, default=str))
+    (out / "catalog.json").write_text(dumps(comparisons, indent=2, default=str))
+    (out / "verify.json").write_text(dumps([{"name": s.name, **s.row} for s in sections if s.row], indent=2,
+                                           default=str))
     written = {"html": out / "index.html", "markdown": out / "report.md", "tex": tex, "figures": figures_dir}
     if pdf:
         path, note = compile_pdf(tex)

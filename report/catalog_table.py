@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sympy as sp
-
+from analytic.pde import text
 from derivations.catalog import Comparison
 
 FLOW_ITEMS = ("G", "p", "v", "R", "C1", "C2")
@@ -13,11 +12,11 @@ def comparison_json(c: Comparison) -> dict:
     """One catalog entry: per compared item, ours, the paper's, agree (true/false/null), reason."""
     result = c.result
     items = {
-        "omega": {"ours": [sp.sstr(b.omega) for b in result.branches or ()],
+        "omega": {"ours": [text(b.omega) for b in result.branches or ()],
                   "agree": c.omega_agree, "reason": c.reason("omega")},
         "criterion": {"ours": result.criterion.holds.value, "paper": c.entry.paper_criterion,
                       "condition": None if result.criterion.condition is None
-                      else sp.sstr(result.criterion.condition),
+                      else text(result.criterion.condition),
                       "agree": c.criterion_agree, "reason": c.reason("criterion"),
                       "other_reading": c.other_reading},
     }
@@ -44,7 +43,7 @@ def format_table(comparisons: list[Comparison]) -> str:
     header = ("name", "PDE", "derived omega", "omega", "criterion", *FLOW_ITEMS, "verdict")
     rows = []
     for c in comparisons:
-        omegas = "; ".join(sp.sstr(b.omega) for b in c.result.branches or ()) or "(numeric)"
+        omegas = "; ".join(text(b.omega) for b in c.result.branches or ()) or "(numeric)"
         flow = [_mark(c.flow[item].agree) if item in c.flow else "-" for item in FLOW_ITEMS]
         verdict = "" if c.derivation is None else str(c.derivation.generative)
         rows.append((c.entry.name, c.result.pde.canonical, omegas, _mark(c.omega_agree),

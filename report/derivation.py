@@ -7,10 +7,12 @@ Everything printed comes from the Derivation (and the generator run, when given)
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import sympy as sp
 
+from analytic.errors import PDEInputError
 from analytic.outcome import Holds
 from analytic.pde import latex
 from derivations.check import _jsonable
@@ -201,20 +203,35 @@ def verification_run(d: Derivation, seed: int = 0):
     return verify_one(d, splits, VERIFY_RUN["n_samples"], VERIFY_RUN["steps"], seed)
 
 
+TEX_MARKER = "% written by the GenPhys Workbench (genphys derive --latex)\n"
+
+
 def write_latex(d: Derivation, tex: Path, pdf: bool = False, verify: bool = True, seed: int = 0) -> list[str]:
     """`genphys derive --latex`: the .tex (figures in ``<stem>-figures/``), and the PDF on request.
 
-    Returns what was written, one line each (and why a PDF was not, when it was asked for)."""
+    The figures folder is written whole and swapped in (report.output.run_folder), the .tex under a
+    temporary name and renamed, so a killed run leaves the previous files complete. An existing .tex
+    is replaced only when this command wrote it (its first line says so). Returns what was written,
+    one line each (and why a PDF was not, when it was asked for)."""
     from .document import compile_pdf, to_tex
+    from .output import run_folder
 
     tex = Path(tex)
-    tex.parent.mkdir(parents=True, exist_ok=True)
+    if tex.exists() and not tex.read_text(errors="replace").startswith(TEX_MARKER):
+        raise PDEInputError(f"--latex {str(tex)!r} exists and was not written by genphys; choose another name")
     row, g = verification_run(d, seed) if verify else (None, None)
-    figures = derivation_figures(d, tex.parent / f"{tex.stem}-figures", "derivation", g)
+    folder = tex.parent / f"{tex.stem}-figures"
+    with run_folder(folder, "derive --latex", option="--latex") as stage:
+        staged = derivation_figures(d, stage, "derivation", g)
+    figures = {name: folder / path.name for name, path in staged.items()}
     blocks = derivation_blocks(d, figures, row, level=1, title="Derivation")
-    tex.write_text(to_tex(blocks, f"GenPhys Workbench: {d.pde.canonical} = 0", tex.parent), encoding="ascii")
-    written = [f"wrote {tex} ({len(figures)} figures in {tex.stem}-figures/)"]
+    partial = tex.with_name(f".{tex.name}.partial")
+    partial.write_text(TEX_MARKER + to_tex(blocks, f"GenPhys Workbench: {d.pde.canonical} = 0", tex.parent),
+                       encoding="ascii")
+    os.replace(partial, tex)
+    written = [f"wrote {tex} ({len(figures)} figures in {folder.name}/)"]
     if pdf:
         path, note = compile_pdf(tex)
         written.append(f"wrote {path} ({note})" if path else f"no PDF: {note}")
     return written
+

@@ -1,14 +1,17 @@
 """Every catalog entry (registered once, tested here without a list): branches, verdicts, errata."""
 
+import re
 import shutil
 
 import mpmath
 import pytest
 import sympy as sp
 
+from analytic.grammar import parse
 from analytic.pde import k, s
 from analytic.outcome import Holds
 from derivations.catalog import CATALOG, compare
+from derivations.derive import derive
 
 # Verdicts derived by hand from the dispersion relations in the conventions of ARCHITECTURE.md.
 EXPECTED = {
@@ -89,3 +92,23 @@ def test_latex_of_the_whole_catalog_compiles(comparisons, tmp_path):
     tex.write_text(to_tex(blocks, "The catalog", tmp_path), encoding="ascii")
     pdf, note = compile_pdf(tex)
     assert pdf is not None and pdf.exists(), note
+
+
+# the names of internal symbols: the radius r (every entry), the integration variable tau of the
+# Bessel-K closed forms (the two entries that have them)
+RENAMED = [(e, "r") for e in CATALOG if e.params] + [
+    (e, "tau") for e in CATALOG if e.name in ("screened_poisson", "mixed_diffusion_poisson")]
+
+
+@pytest.mark.parametrize("entry, name", RENAMED, ids=lambda x: getattr(x, "name", x))
+def test_parameter_names_do_not_change_the_verdicts(entry, name, comparisons):
+    """Rename the parameters (their order kept) to names internal symbols have: every verdict stays."""
+    old = sorted(entry.params)
+    new = [name] if len(old) == 1 else sorted([name, "zeta"])
+    mapping = dict(zip(old, new))
+    text = re.sub(r"\b(" + "|".join(old) + r")\b", lambda m: mapping[m.group(1)], entry.pde)
+    renamed = derive(parse(text, {mapping[n]: a for n, a in entry.params.items()}), dim=2)
+    original = comparisons[entry.name].derivation
+    assert renamed.result.criterion.holds is original.result.criterion.holds
+    assert (renamed.c1_holds, renamed.c2_holds, renamed.generative) == (
+        original.c1_holds, original.c2_holds, original.generative), (text, renamed.verdict, original.verdict)

@@ -87,8 +87,13 @@ def test_schrodinger_fails_with_equality_not_growth():
     assert all(sc.worst_gap == pytest.approx(0.0, abs=1e-25) for sc in c.numeric)
 
 
-def test_budget_timeout_falls_back_to_numeric_scan():
-    result = check(parse("phi_tt + 2*eps*phi_t - lap(phi)", {"eps": "positive"}), budget=1e-4)
+def test_budget_timeout_falls_back_to_numeric_scan(monkeypatch):
+    import derivations.check as check_module
+
+    def slow(pde, mode):  # a symbolic step that outlives its budget (the scan itself fits in it)
+        _sleep(30)
+    monkeypatch.setattr(check_module, "decide", slow)
+    result = check(parse("phi_tt + 2*eps*phi_t - lap(phi)", {"eps": "positive"}), budget=3)
     c = result.criterion
     assert "numeric scan" in c.method and "out of time" in c.method
     assert c.holds is Holds.YES

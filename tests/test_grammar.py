@@ -12,10 +12,10 @@ from analytic.errors import (
     UnsafeInputError, VariableCoefficientError,
 )
 from analytic.grammar import parse
-from analytic.pde import N, k, kx, ky, kz, s
+from analytic.pde import N, ParameterSymbol, k, kx, ky, kz, s
 
-eps = sp.Symbol("eps", positive=True)
-beta = sp.Symbol("beta", positive=True)
+eps = ParameterSymbol("eps", positive=True)  # parameters are symbols of their own class (never internal ones)
+beta = ParameterSymbol("beta", positive=True)
 
 
 # phi ∝ exp(st + ik·x): dt -> s, dx -> i kx, lap -> -k^2 (written out by hand, not by the parser)

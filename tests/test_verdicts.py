@@ -14,6 +14,7 @@ from analytic import criterion as criterion_module
 from analytic.errors import NotSupportedError
 from analytic.grammar import parse
 from analytic.outcome import Generative, GeneratorOutcome, Holds
+from analytic.pde import ParameterSymbol
 from derivations import check as check_module
 from derivations.catalog import entry, first_lobe
 from derivations.check import check
@@ -64,7 +65,7 @@ def test_hurwitz_condition_is_the_determinant_s_sign():
     result = check(parse("phi_ttt + a*phi_tt + phi_t - lap(phi_t) - lap(phi)", {"a": "positive"}))
     c = result.criterion
     assert c.holds is Holds.CONDITIONAL and c.agree and c.method.startswith("symbolic proof")
-    a = sp.Symbol("a", positive=True)
+    a = ParameterSymbol("a", positive=True)
     assert sp.simplify(c.condition) == (a >= 1)
     for value, expected in ((0.9, False), (1.0, True), (1.2, True), (1.9, True), (3.0, True), (0.35, False)):
         assert bool(c.condition.subs(a, sp.Rational(str(value)))) is expected
@@ -117,7 +118,7 @@ def test_outcomes_have_no_truth_value():
 def test_anisotropic_condition_comes_from_the_scan_over_the_cells():
     result = check(parse("phi_tt + phi_t - phi_xx - a*phi_yy", {"a": "real"}))
     c = result.criterion
-    a = sp.Symbol("a", real=True)
+    a = ParameterSymbol("a", real=True)
     assert c.holds is Holds.CONDITIONAL and sp.simplify(c.condition) == (a > 0)
     assert "numeric scan over 3 parameter region(s)" in c.method
     assert {cell.source for cell in c.cells} == {"numeric scan"}

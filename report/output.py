@@ -1,0 +1,94 @@
+"""Output that is atomic and honest: a run owns its folder, and a half-written run never looks complete.
+
+A run is written into a hidden sibling folder (``.NAME.partial-…``) and swapped in by renames only when
+everything is written; a run killed before that leaves the previous folder untouched (and a partial
+folder, which the next run into the same place removes). A folder is replaced only when it is empty or
+holds a previous genphys run (its MARKER file says so); anything else is refused with the names found.
+JSON is strict: NaN and infinities are written as null, never as the non-standard NaN/Infinity.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from analytic.errors import PDEInputError
+from derivations.check import _jsonable
+
+MARKER = ".genphys-run"
+logger = logging.getLogger("genphys")
+
+
+def check_folder(path, option: str = "--out") -> Path:
+    """Refuse, before any work, a place a run cannot own: a file, a device, a folder of other files."""
+    path = Path(path)
+    if path.is_symlink():
+        raise PDEInputError(f"{option} {str(path)!r} is a link; give a plain folder name")
+    if path.exists():
+        if not path.is_dir():
+            raise PDEInputError(f"{option} {str(path)!r} exists and is not a folder; give a folder name")
+        foreign = sorted(p.name for p in path.iterdir() if p.name != MARKER)
+        if foreign and not (path / MARKER).exists():
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise PDEInputError(f"{option} {str(path)!r} holds files that are not a genphys run ({shown}); "
+                                "choose a new or empty folder")
+    _writable_parent(path, option)
+    return path
+
+
+def check_file(path, option: str, suffix: str) -> Path:
+    """Refuse, before any work, a file name a run cannot write: no stem, another suffix, a link, a folder."""
+    path = Path(path)
+    if path.suffix != suffix or not path.stem or path.name.startswith("."):
+        raise PDEInputError(f"{option} {str(path)!r}: give a file name ending in {suffix}, e.g. {option} result{suffix}")
+    if path.is_symlink() or path.is_dir():
+        raise PDEInputError(f"{option} {str(path)!r} is a {'link' if path.is_symlink() else 'folder'}; "
+                            "give a plain file name")
+    _writable_parent(path, option)
+    return path
+
+
+def _writable_parent(path: Path, option: str) -> None:
+    parent = path.absolute().parent
+    if parent.exists() and not parent.is_dir():
+        raise PDEInputError(f"{option} {str(path)!r}: {str(parent)!r} is not a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PDEInputError(f"{option} {str(path)!r}: cannot create its parent folder ({exc.strerror})") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PDEInputError(f"{option} {str(path)!r}: its parent folder is not writable")
+
+
+@contextmanager
+def run_folder(path, what: str, option: str = "--out"):
+    """Yield a fresh staging folder; on success it becomes ``path`` (replacing a previous run there)."""
+    path = check_folder(path, option)
+    parent = path.absolute().parent
+    for stale in parent.glob(f".{path.name}.partial-*"):  # left by a run that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=parent))
+    try:
+        yield stage
+        (stage / MARKER).write_text(json.dumps({"what": what}) + "\n")
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=parent))
+            os.rename(path, old / "previous")
+            os.rename(stage, path)
+            shutil.rmtree(old, ignore_errors=True)
+            logger.info("replaced the previous run in %s", path)
+        else:
+            os.rename(stage, path)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def dumps(value, **kwargs) -> str:
+    """Strict JSON: non-finite floats as null (derivations.check._jsonable), anything else non-standard refused."""
+    return json.dumps(_jsonable(value), allow_nan=False, **kwargs)
