@@ -594,14 +594,19 @@ def _summarise(pde: LinearPDE, mode: str, leaves: list[CaseVerdict]) -> Symbolic
     decided = [c for c in leaves if c.holds is not None]
     if not decided:
         return SymbolicCriterion(mode, tuple(leaves), None, False)
-    leaves = [CaseVerdict((simplify_condition(c.condition, pde),), c.holds, c.reason, c.E0, c.witness)
-              if len(c.conditions) > 1 else c for c in leaves]
+    leaves = [_simplified(c, pde) if len(c.conditions) > 1 else c for c in leaves]
     leaves = [c for c in leaves if c.condition is not sp.false]  # regions that are empty
     condition = simplify_condition(sp.Or(*[c.condition for c in decided if c.holds]), pde)
     holds = Holds.UNDECIDED
     if complete:
         holds = Holds.YES if condition is sp.true else Holds.NO if condition is sp.false else Holds.CONDITIONAL
     return SymbolicCriterion(mode, tuple(leaves), condition, complete, holds)
+
+
+def _simplified(case: CaseVerdict, pde: LinearPDE) -> CaseVerdict:
+    """The case with its conditions (a chain of splits) as one simplified condition (none if always true)."""
+    condition = simplify_condition(case.condition, pde)
+    return CaseVerdict(() if condition is sp.true else (condition,), case.holds, case.reason, case.E0, case.witness)
 
 
 def simplify_condition(condition, pde: LinearPDE):

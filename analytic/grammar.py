@@ -25,7 +25,7 @@ from .errors import (
     UnsafeInputError,
     VariableCoefficientError,
 )
-from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, k, latex, s
+from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, degree_in_s, k, latex, s
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -425,7 +425,7 @@ def _build(text, raw, axes, parameters, dim) -> LinearPDE:
                             "out in the derivatives used)")
     if not symbol.has(s):
         raise PDEInputError("no time derivative survives (the t-derivative terms cancel)")
-    time_order = sp.Poly(symbol, s).degree()
+    time_order = degree_in_s(symbol)
     canonical, tex = _render(raw)
     return LinearPDE(text=text, canonical=canonical, latex=tex, symbol=symbol, kvars=kvars,
                      isotropic=isotropic, dimension=dimension, parameters=parameters, time_order=time_order)

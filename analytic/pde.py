@@ -159,6 +159,19 @@ class Parameter:
         return f"{self.name}: {self.assumption}" + ("" if self.declared else " (undeclared, taken as real)")
 
 
+def degree_in_s(symbol: sp.Expr) -> int:
+    """The degree in s of an expanded symbol, term by term (sp.Poly builds a coefficient domain first:
+    seconds for a hundred-term symbol); ValueError when a term is not a monomial in s."""
+    degree = 0
+    for term in sp.Add.make_args(symbol):
+        powers = term.as_powers_dict()
+        power = powers.get(s, sp.S.Zero)
+        if not (power.is_Integer and power >= 0) or any(b != s and b.has(s) for b in powers):
+            raise ValueError(f"internal: {term} is not a monomial in s")
+        degree = max(degree, int(power))
+    return degree
+
+
 @dataclass(frozen=True)
 class LinearPDE:
     """L φ = 0 for a constant-coefficient linear operator L, with its Fourier symbol.
@@ -178,8 +191,7 @@ class LinearPDE:
     time_order: int = 1
 
     def __post_init__(self):
-        poly = sp.Poly(self.symbol, s)
-        if poly.degree() != self.time_order or self.time_order < 1:
+        if degree_in_s(self.symbol) != self.time_order or self.time_order < 1:
             raise ValueError(f"internal: time order {self.time_order} does not match symbol {self.symbol}")
         allowed = set(self.kvars) | {s} | {p.symbol for p in self.parameters}
         extra = self.symbol.free_symbols - allowed

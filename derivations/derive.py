@@ -357,7 +357,9 @@ def _conditions(d: Derivation) -> None:
         alpha = _alpha(pde, d.result.mode, sample)
         E0 = next(sc.E0 for sc in d.result.criterion.numeric if sc.params == sample)
         # the mass factor e^{E(0) T} cancels in F; removing it first keeps |p̃|² inside the double range
-        p_norm = np_function(d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t), (k, t))
+        normalised = d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t)
+        p_norm = np_function(normalised, (k, t))
+        log_p = np_function(sp.expand_log(sp.log(normalised), force=True), (k, t))  # e^{−2kT} as −2kT
         p_abs = lambda kk, tt: abs(complex(p_norm(kk, tt)))
         growth = p_abs(1e4, 1.0) / max(p_abs(1e-6, 1.0), 1e-300)
         for N in d.dims:
@@ -365,7 +367,7 @@ def _conditions(d: Derivation) -> None:
                 d.c1.append(conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
                                                 f"{growth:.3g}): the initial-value problem is ill-posed and p is not "
                                                 "a function, let alone a density"))
-                d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted))
+                d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
                 continue
             try:
                 evaluate, source = _kernel_functions(d, N, values)
@@ -375,7 +377,7 @@ def _conditions(d: Derivation) -> None:
             except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
                 d.c1.append(conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
                                                 f"precision in N = {N} ({type(exc).__name__}: {str(exc)[:120]})"))
-            d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted))
+            d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
 
 
 def _kernel_functions(d: Derivation, N: int, values: dict):

@@ -176,26 +176,53 @@ class C2Sample:
 
 
 def _omega_N(x: np.ndarray, N: int) -> np.ndarray:
-    """Average of cos(k·d) over directions: Γ(N/2) (2/x)^(N/2−1) J_{N/2−1}(x)."""
-    x = np.maximum(x, 1e-300)
-    nu = N / 2 - 1
-    return scipy.special.gamma(N / 2) * (2 / x) ** nu * scipy.special.jv(nu, x)
+    """Average of cos(k·d) over directions, Γ(N/2) (2/x)^(N/2−1) J_{N/2−1}(x) = ₀F₁(; N/2; −x²/4).
+
+    Where x²/4 < N/2 the series' terms fall from the first (summed directly: scipy's hyp0f1 is NaN at
+    b ~ 1500, and J_ν underflows there); beyond, the Bessel form in the log domain (Γ(N/2) overflows
+    past N ≈ 340)."""
+    x = np.maximum(np.asarray(x, dtype=float), 1e-300)
+    b, nu = N / 2, N / 2 - 1
+    out = np.empty_like(x)
+    near = x * x / 4 < b
+    z = -x[near] ** 2 / 4
+    term, total = np.ones_like(z), np.ones_like(z)
+    for m in range(400):
+        term = term * z / ((b + m) * (m + 1))
+        total += term
+        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+            break
+    out[near] = total
+    far = x[~near]
+    with np.errstate(divide="ignore", under="ignore"):
+        bessel = scipy.special.jv(nu, far)
+        out[~near] = np.sign(bessel) * np.exp(scipy.special.gammaln(b) + nu * np.log(2 / far) + np.log(np.abs(bessel)))
+    return out
 
 
-def overlap(p_hat_np, N: int, T: float, d: float = C2_DISTANCE, w: float = C2_WIDTH) -> float:
-    """F(T) of App. C (Eq. 64) for smoothed point sources; Simpson on a fine k grid."""
+def overlap(p_hat_np, N: int, T: float, d: float = C2_DISTANCE, w: float = C2_WIDTH, log_p_hat_np=None) -> float:
+    """F(T) of App. C (Eq. 64) for smoothed point sources; Simpson on a fine k grid.
+
+    The weight |p̃|² e^{−w²k²} k^(N−1) is formed in the log domain (``log_p_hat_np``: log|p̃| as its own
+    function, so that |p̃|² may underflow where it matters, as e^{−2kT} does in N = 3072), then scaled
+    by its maximum."""
     k_max = 9.0 / w
     kk = np.concatenate([np.geomspace(1e-9, 1e-2, 3000)[:-1], np.linspace(1e-2, k_max, 400_001)])
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        weight = np.abs(np.asarray(p_hat_np(kk, T), dtype=complex)) ** 2 * np.exp(-(w * kk) ** 2) * kk ** (N - 1)
-        weight = np.nan_to_num(weight, nan=0.0, posinf=np.finfo(float).max)
-        weight = weight / weight.max()
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if log_p_hat_np is not None:
+            log_p = np.real(np.asarray(log_p_hat_np(kk, T), dtype=complex))
+        else:
+            log_p = np.log(np.abs(np.asarray(p_hat_np(kk, T), dtype=complex)))
+        log_weight = 2 * log_p - (w * kk) ** 2 + (N - 1) * np.log(kk)
+        log_weight = np.where(np.isnan(log_weight), -np.inf, log_weight)
+        weight = np.exp(log_weight - np.max(log_weight))
         return float(simpson(weight * _omega_N(kk * d, N), x=kk) / simpson(weight, x=kk))
 
 
-def c2_overlap(params: dict, N: int, p_hat_np, alpha: float | None, criterion_holds: bool) -> C2Sample:
+def c2_overlap(params: dict, N: int, p_hat_np, alpha: float | None, criterion_holds: bool,
+               log_p_hat_np=None) -> C2Sample:
     """F(T) at T = 1, 10, 100, 1000; holds when 1 − F falls towards 0 at the predicted rate."""
-    F = tuple(overlap(p_hat_np, N, T) for T in C2_T)
+    F = tuple(overlap(p_hat_np, N, T, log_p_hat_np=log_p_hat_np) for T in C2_T)
     if not all(math.isfinite(f) for f in F):  # |p̃|² k^(N−1) left the double range: no number, no verdict
         return C2Sample(params, N, C2_T, F, None, None, None if not alpha else -2.0 / alpha,
                         f"the overlap F(T) is not computable in double precision in N = {N} "

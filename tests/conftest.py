@@ -20,3 +20,11 @@ def _strict_numerics():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def comparisons():
+    """The whole catalog compared with the paper, computed once per session (about a minute)."""
+    from derivations.catalog import CATALOG, compare
+
+    return {e.name: compare(e) for e in CATALOG}

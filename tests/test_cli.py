@@ -80,7 +80,11 @@ def test_module_entry_point():
     assert json.loads(proc.stdout)["criterion"]["holds"] == "yes"
 
 
-def test_catalog_json(capsys):
+def test_catalog_json(capsys, monkeypatch, comparisons):
+    """`genphys catalog --json` over the session's comparisons (the pipeline itself is tested in test_catalog)."""
+    import derivations.catalog
+
+    monkeypatch.setattr(derivations.catalog, "compare", lambda e, budget=None: comparisons[e.name])
     code, out, _ = run(capsys, "catalog", "--json")
     data = json.loads(out)
     assert code == 0 and len(data) == 11

@@ -190,3 +190,57 @@ def test_float32_yukawa_fields_are_finite_in_even_dimensions(N):
         v64, v32 = f64.velocity(x, t), f32.velocity(x, t)
         assert np.all(np.isfinite(v32))
         assert np.max(np.linalg.norm(v32 - v64, axis=1) / np.linalg.norm(v64, axis=1)) < 1e-3
+
+
+@pytest.mark.parametrize("text", ["phi_t - lap(phi)", "phi_tt + lap(phi)"])
+def test_derive_in_3072_dimensions(text, capsys):
+    """CIFAR-sized N: closed forms with 4000-digit constants print, C1 is scanned, C2's overlap is formed in
+    the log domain (|p̃|² = e^{−2kT} underflows where k^(N−1) peaks)."""
+    code, out, err = run(capsys, "derive", text, "--dim", "3072", "--json")
+    data = json.loads(out)
+    assert code == 0, err
+    assert data["c1"]["holds"] == "yes" and data["c2"]["holds"] == "yes" and data["verdict"].startswith("s-generative")
+
+
+@pytest.mark.parametrize("N", [1, 3, 40, 700, 3072])
+def test_direction_average_matches_mpmath(N):
+    """Ω_N(x) = ₀F₁(; N/2; −x²/4), against mpmath at 30 digits, across the series/Bessel switch."""
+    import mpmath
+
+    from numeric.conditions import _omega_N
+    x = np.array([1e-3, 0.7, 3.0, 11.0, 29.0, 36.0])
+    ours = _omega_N(x, N)
+    with mpmath.workdps(30):
+        ref = np.array([float(mpmath.hyp0f1(mpmath.mpf(N) / 2, -mpmath.mpf(v) ** 2 / 4)) for v in x])
+    assert np.allclose(ours, ref, rtol=1e-12, atol=1e-14), (ours, ref)
+
+
+def _bad_arrays():
+    rng = np.random.default_rng(0)
+    return {"five.npy": rng.normal(size=(5, 2)), "strings.npy": np.array([["a", "b"]] * 10),
+            "complex.npy": rng.normal(size=(20, 2)) + 1j, "bool.npy": rng.random((20, 2)) > 0.5,
+            "struct.npy": np.zeros(10, dtype=[("x", "f8"), ("y", "f8")]), "nan.npy": np.full((20, 2), np.nan),
+            "one.npy": rng.normal(size=(20,)), "good.npy": rng.normal(size=(40, 2)),
+            "three.npy": rng.normal(size=(40, 3))}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(_bad_arrays()) + ["missing.npy", "empty.csv", "text.csv", "dir.npy"]),
+       st.sampled_from(sorted(_bad_arrays()) + ["missing.npy"]),
+       st.sampled_from([[], ["--seed", "-3"], ["--seed", "x"], ["--json"]]))
+def test_fuzzed_bad_files_exit_2_in_one_line(tmp_path_factory, capsys, samples, data, extra):
+    folder = tmp_path_factory.mktemp("files")
+    for name, array in _bad_arrays().items():
+        np.save(folder / name, array)
+    (folder / "empty.csv").write_text("")
+    (folder / "text.csv").write_text("a,b\nc,d\n")
+    (folder / "dir.npy").mkdir()
+    code = main(["score", str(folder / samples), "--data", str(folder / data), *extra])
+    out, err = capsys.readouterr()
+    valid = {"good.npy": 2, "five.npy": 2, "three.npy": 3}  # real 2-D arrays (rows = points) and their columns
+    if code == 0:
+        assert samples in valid and data in valid and valid[samples] == valid[data], (samples, data)
+        return
+    lines = [line for line in err.splitlines() if not line.startswith("note: ")]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, (samples, data, err)

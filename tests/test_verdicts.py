@@ -1,6 +1,7 @@
 """Verdicts that can be believed: repeated roots, Routh-Hurwitz conditions, disagreeing routes, conditions
 from the scan, divergent transforms, error bounds held against known values, typed outcomes."""
 
+import functools
 import json
 import math
 import re
@@ -154,6 +155,7 @@ def test_divergent_transform_is_refused_not_evaluated(capsys):
         assert abs(value + 1 / (2 * mpmath.pi * mpmath.sqrt(mpmath.mpf("1.25")))) <= error
 
 
+@functools.lru_cache(maxsize=None)
 def _fraclap_reference(beta, r):
     """exp(−k^(2β)) in N = 1 as a cosine integral (the Bessel route is not used), 30 digits."""
     with mpmath.workdps(30):
@@ -168,8 +170,8 @@ KNOWN_TRANSFORMS = [  # (f̃ as an mpmath callable, its NumPy twin, N, r, exact 
     (lambda q: mpmath.exp(-q**2), lambda q: np.exp(-q**2), 3, 0.7, lambda r: mpmath.exp(-r**2 / 4) / (4 * mpmath.pi) ** 1.5),
     (lambda q: mpmath.exp(-q), lambda q: np.exp(-q), 2, 2.1, lambda r: 1 / (2 * mpmath.pi * (1 + r**2) ** 1.5)),
     (lambda q: mpmath.exp(-q), lambda q: np.exp(-q), 1, 0.4, lambda r: 1 / (mpmath.pi * (1 + r**2))),
-    (lambda q: mpmath.exp(-q ** mpmath.mpf("0.6")), lambda q: np.exp(-q**0.6), 1, 1.5, lambda r: _fraclap_reference("0.3", r)),
-    (lambda q: mpmath.exp(-q ** mpmath.mpf("0.8")), lambda q: np.exp(-q**0.8), 1, 6.0, lambda r: _fraclap_reference("0.4", r)),
+    (lambda q: mpmath.exp(-q ** mpmath.mpf("0.6")), lambda q: np.exp(-q**0.6), 1, 1.5, lambda r: _fraclap_reference("0.3", float(r))),
+    (lambda q: mpmath.exp(-q ** mpmath.mpf("0.8")), lambda q: np.exp(-q**0.8), 1, 6.0, lambda r: _fraclap_reference("0.4", float(r))),
 ]
 
 
