@@ -461,7 +461,10 @@ def _decide_isotropic(roots, mode, case: _Case) -> CaseVerdict:
         value = g.subs(K, 0)
         if value.has(sp.nan, sp.zoo) or not value.is_finite:
             value = sp.limit(g, K, 0, "+")
-        limits.append(sp.simplify(value))
+        value = sp.simplify(value)
+        if value.has(sp.nan, sp.zoo) or isinstance(value, sp.AccumBounds):  # ±oo is a verdict; nan is not
+            raise _Undecided(f"the k → 0 limit of the growth rate {sp.sstr(g)} is not determined ({value})")
+        limits.append(value)
     if mode == "boundary":
         limits = [v for v in limits if v == -sp.oo or (v.is_finite and _sign_of(v) <= 0)]
         if not limits:
