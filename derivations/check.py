@@ -60,11 +60,8 @@ class Criterion:
 
     def predict(self, pde: LinearPDE, sample: dict) -> bool | None:
         """Eq. 16 at one parameter sample: the region's verdict, else the scan at that sample."""
-        values = _rational_values(pde, sample)
-        for cell in self.cells:
-            if cell.holds is not None and cell.condition.subs(values) is sp.true:
-                return cell.holds
-        return next((sc.holds for sc in self.numeric if sc.params == sample), None)
+        found = _region_verdict(self.cells, pde, sample)
+        return found if found is not None else next((sc.holds for sc in self.numeric if sc.params == sample), None)
 
 
 @dataclass(frozen=True)
@@ -138,7 +135,8 @@ def check(pde: LinearPDE, mode: str | None = None, budget: float | None = DEFAUL
     return CheckResult(pde, mode, why, None if found is None else tuple(found), criterion)
 
 
-def _rational_values(pde: LinearPDE, sample: dict) -> dict:
+def sample_values(pde: LinearPDE, sample: dict) -> dict:
+    """Parameter symbol -> the exact rational of a sample's value (as written: 0.35 is 7/20)."""
     return {p.symbol: sp.Rational(str(sample[p.name])) for p in pde.parameters}
 
 
@@ -152,7 +150,12 @@ def _symbolic_cells(symbolic: SymbolicCriterion | None, pde: LinearPDE) -> list[
 
 
 def _in_cell(cell: Cell, pde: LinearPDE, sample: dict) -> bool:
-    return cell.condition.subs(_rational_values(pde, sample)) is sp.true
+    return cell.condition.subs(sample_values(pde, sample)) is sp.true
+
+
+def _region_verdict(cells, pde: LinearPDE, sample: dict) -> bool | None:
+    """The verdict of the first decided cell that holds the sample (None: no decided cell does)."""
+    return next((c.holds for c in cells if c.holds is not None and _in_cell(c, pde, sample)), None)
 
 
 #: extra samples per undecided one-parameter region that holds none of the scan's samples
@@ -220,8 +223,7 @@ def _combine(pde: LinearPDE, symbolic, scan_at, notes: list) -> Criterion:
     """The verdict from both routes; ``scan_at(samples)`` runs the numeric scan (None: the default samples)."""
     numeric = list(scan_at())
     cells = _symbolic_cells(symbolic, pde)
-    predictions = [next((c.holds for c in cells if c.holds is not None and _in_cell(c, pde, sc.params)), None)
-                   for sc in numeric]
+    predictions = [_region_verdict(cells, pde, sc.params) for sc in numeric]
     disagreements = tuple(
         {"params": sc.params, "symbolic": pred, "numeric": sc.holds, "worst_k": sc.worst_k}
         for sc, pred in zip(numeric, predictions)

@@ -31,7 +31,7 @@ from analytic.pde import LinearPDE, k, latex, text
 from numeric import conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples
 from numeric.lambdified import mp_function, np_function
-from .check import CheckResult, _jsonable, check
+from .check import CheckResult, _jsonable, check, sample_values
 
 DEFAULT_DIMS = (1, 2, 3)
 MAX_SAMPLES = 4
@@ -141,10 +141,6 @@ def _samples(pde: LinearPDE) -> list[dict]:
     return [found[round(i * step)] for i in range(MAX_SAMPLES)]
 
 
-def _values(pde: LinearPDE, sample: dict) -> dict:
-    return {p.symbol: sp.Rational(str(sample[p.name])) for p in pde.parameters}
-
-
 def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budget: float | None = DEFAULT_BUDGET_S,
            evaluate: list | None = None, conditions_: bool = True) -> Derivation:
     """The full pipeline for ``pde``; ``evaluate`` is a list of (r, t) for G(r, t) values."""
@@ -211,7 +207,7 @@ def _verify_closed_forms(d: Derivation, N: int) -> None:
         d.notes.append(f"closed forms for N = {N} are the symbolic-N forms (checked numerically at small N), "
                        "not re-checked by quadrature")
         return
-    values = _values(d.pde, d.samples[0])
+    values = sample_values(d.pde, d.samples[0])
     fourier = fourier_kernels(d, N)
     updated = {}
     for name, closed in kernels.items():
@@ -255,7 +251,7 @@ def _verify_closed_forms(d: Derivation, N: int) -> None:
 
 def _numeric_G_summary(d: Derivation, N: int) -> str:
     """How G is evaluated without a closed form, with the FFTLog error estimate at t = 1."""
-    values = _values(d.pde, d.samples[0])
+    values = sample_values(d.pde, d.samples[0])
     try:
         prof = hankel.profile(np_function(d.green.G_hat.subs(values).subs(t, 1), (k,)), N)
     except NotSupportedError as exc:
@@ -352,7 +348,7 @@ def green_value(d: Derivation, N: int, rr: float, tt: float) -> tuple:
 def _conditions(d: Derivation) -> None:
     pde = d.pde
     for sample in d.samples:
-        values = _values(pde, sample)
+        values = sample_values(pde, sample)
         predicted = d.result.criterion.predict(pde, sample)
         alpha = _alpha(pde, d.result.mode, sample)
         E0 = next(sc.E0 for sc in d.result.criterion.numeric if sc.params == sample)

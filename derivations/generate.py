@@ -23,6 +23,7 @@ from numeric import datasets, metrics
 from numeric.dispersion_scan import envelope
 from numeric.generators import heavy_share, integrate, log_times, sample_prior
 from numeric.lambdified import np_function
+from .check import sample_values
 from .derive import Derivation
 from .fields import field as make_field
 
@@ -35,7 +36,7 @@ def kernel_width(d: Derivation, params: dict):
 
     p̃ e^{−E(0) t} removes the mass factor first (Yukawa's e^{−mt} would underflow at large t).
     """
-    values = {p.symbol: sp.Rational(str(params[p.name])) for p in d.pde.parameters}
+    values = sample_values(d.pde, params)
     E0 = envelope(d.pde, d.result.mode, params, [1e-30])[0] or 0.0
     p_hat = np_function(d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t), (k, t))
     p_abs = lambda kk, tt: abs(complex(p_hat(kk, tt)))

@@ -41,7 +41,12 @@ class SampleScan:
     def marginal(self) -> bool:
         """|E(k) − E(0)| at its worst is within the scan's resolution: "fails" only because it cannot
         resolve the gap (e.g. a damping of 1e-304); a proof decides such a sample, not the scan."""
-        return self.holds is False and abs(self.worst_gap) <= _TOL * (1 + abs(self.E0)) and self.worst_gap < 0
+        return self.holds is False and -_resolution(self.E0) <= self.worst_gap < 0
+
+
+def _resolution(E0) -> float:
+    """The smallest gap E(k) − E(0) the scan resolves at working precision (relative to 1 + |E(0)|)."""
+    return _TOL * (1 + abs(E0))
 
 
 def parameter_samples(pde: LinearPDE, limit: int = MAX_PARAMETER_SAMPLES) -> list[dict]:
@@ -196,8 +201,7 @@ def _scan_one(coeff_fn, values, sample, mode, dim, directions, grid, pde) -> Sam
             if gap > worst_gap:
                 worst_gap = gap
                 worst_k = {str(kv): float(x) for kv, x in zip(pde.kvars, kvec)}
-    tol = _TOL * (1 + abs(E0))
-    holds = worst_gap < -tol
+    holds = worst_gap < -_resolution(E0)
     return SampleScan(sample, bool(holds), float(E0), worst_k, float(worst_gap), note)
 
 

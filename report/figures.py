@@ -15,6 +15,7 @@ import sympy as sp  # noqa: E402
 
 from analytic.green import r, t  # noqa: E402
 from analytic.pde import k  # noqa: E402
+from derivations.check import sample_values  # noqa: E402
 from numeric import hankel  # noqa: E402
 from numeric.dispersion_scan import spectrum  # noqa: E402
 from numeric.fields import grid  # noqa: E402
@@ -82,7 +83,7 @@ def green_figure(d, path: Path, times=(0.3, 1.0, 3.0)) -> Path | None:
         return None
     N = 2 if 2 in dims else dims[0]
     sample = d.samples[0] if d.samples else {}
-    values = {p.symbol: sp.Rational(str(sample[p.name])) for p in d.pde.parameters}
+    values = sample_values(d.pde, sample)
     radii = np.linspace(0.01, 5.0, 500)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     try:
