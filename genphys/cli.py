@@ -143,6 +143,9 @@ def _build_parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    from . import thermo_cli
+
+    thermo_cli.add_parser(sub, _TYPES)
     return parser
 
 
@@ -375,6 +378,16 @@ def _run_verify(args) -> int:
     return 0
 
 
+def _run_thermo(args) -> int:
+    from . import thermo_cli
+
+    return thermo_cli.run(args, _TYPES)
+
+
+#: what `thermo` shares with the PDE commands: argument types and the NAME=… readers
+_TYPES = (_positive_number, _count, _seed, _params, _values_of)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _show_notes()
@@ -382,7 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
-               "verify": _run_verify, "report": _run_report, "score": _run_score}[args.command]
+               "verify": _run_verify, "report": _run_report, "score": _run_score,
+               "thermo": _run_thermo}[args.command]
         return run(args)
     except GenphysError as exc:
         return _fail(exc.kind, " ".join(str(exc).split()), want_json,

@@ -1,0 +1,201 @@
+"""The thermodynamics pipeline of one SDE and one data set: the JSON-ready results of `genphys thermo`.
+
+    SDE text → SDE (analytic.sde_grammar) → linear class with f, Ξ checked (analytic.sde.linear)
+             → Process with parameter values (numeric.thermo) → marginals p_t of the data
+             → rates / trajectories / speciation / phase diagram / Franz–Parisi.
+Data: a Gaussian-mixture JSON file, any data source `generate` accepts (a built-in set name, .npy,
+.csv: point masses whose marginals are heat kernels, evaluated by the learned-free EmpiricalField),
+or, with no data given, the paper's symmetric mixture ½N(μ, σ²I) + ½N(−μ, σ²I) in d dimensions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from analytic.errors import PDEInputError
+from analytic.grammar import parse
+from analytic.sde import SDE, linear
+from analytic.sde_grammar import parse_sde, sde_values
+from numeric import datasets
+from numeric.landscape import NOTIONS, franz_parisi, profile, speciation_time, symmetric, unstable_time
+from numeric.mixture import GaussianMixture, empirical
+from numeric.thermo import RATE_KEYS, Process, rates_monte_carlo, rates_quadrature, simulate
+from .derive import derive
+from .fields import field
+
+CONVENTIONS = {"temperature": 1, "k_B": 1, "logarithm": "natural", "diffusion": "D = g²/2 per coordinate",
+               "time": "forward time t; the reversal runs in s = T − t",
+               "entropy_flux": "φ = ∫ b·J/D (heat to the environment per unit time)",
+               "entropy_production": "π = ∫ |J|²/(D p) ≥ 0", "entropy_rate": "dS/dt = π − φ, S = −∫ p ln p"}
+METHODS = ("quadrature", "monte-carlo")
+DEFAULT_DRAWS = 100_000
+
+
+def paper_mixture(mu: float = 1.0, sigma2: float = 1.0, d: int = 1) -> GaussianMixture:
+    """Yu & Huang Eq. 4/65: ½N(μ1, σ²I) + ½N(−μ1, σ²I) (every component of the mean equal to μ)."""
+    if not (math.isfinite(mu) and math.isfinite(sigma2)) or sigma2 <= 0:
+        raise PDEInputError(f"the paper's mixture needs a finite μ and σ² > 0; got μ = {mu}, σ² = {sigma2}")
+    m = np.full(d, float(mu))
+    C = sigma2 * np.eye(d)
+    return GaussianMixture([0.5, 0.5], [m, -m], [C, C], name="the paper's mixture")
+
+
+class HeatFieldMixture(GaussianMixture):
+    """Empirical data at t > 0 (components N(f y_i, Ξ I)): log p and ∇ ln p through the heat-kernel
+    EmpiricalField (tiles, numba, CuPy) of φ_t = Δφ at τ = Ξ/2, where p = Σ w_i (4πτ)^{−d/2} e^{−|x − f y_i|²/4τ}
+    and its velocity is −∇ ln p. Δ ln p (not a field quantity) stays on the mixture route."""
+
+    heat: dict = {}  # the heat PDE's derivation per dimension, derived once per session
+
+    def evaluate(self, x, score: bool = True, laplacian: bool = False):
+        if laplacian:
+            return super().evaluate(x, score, laplacian)
+        if self.d not in HeatFieldMixture.heat:
+            HeatFieldMixture.heat[self.d] = derive(parse("phi_t - lap(phi)"), dim=self.d, conditions_=False)
+        fld = field(HeatFieldMixture.heat[self.d], self.means, self.weights, device="auto")
+        x = np.asarray(x, dtype=float).reshape(-1, self.d)
+        tau = self.isotropic / 2
+        log_p = fld.log_density(x, tau)
+        return log_p, (-fld.velocity(x, tau) if score else None), None
+
+
+class EmpiricalData(GaussianMixture):
+    """Point masses whose propagated marginals use the heat-kernel field (``HeatFieldMixture``)."""
+
+    def propagated(self, f, Xi, data_covariance: bool = True):
+        out = super().propagated(f, Xi)
+        if out.isotropic is None:  # axes with different Ξ: the mixture route
+            return out
+        return HeatFieldMixture(out.weights, out.means, isotropic=out.isotropic, name="data at t")
+
+
+def load_data(source: str | None, mu: float = 1.0, sigma2: float = 1.0, dim: int | None = None,
+              n: int = 2000, seed: int = 0) -> GaussianMixture:
+    """A mixture from ``source`` (module docstring); ``dim`` checks (or, for built-in sets, sets) the dimension."""
+    if source is None:
+        return paper_mixture(mu, sigma2, dim or 1)
+    if source.lower().endswith(".json"):
+        data = GaussianMixture.load(source)
+    else:
+        if source in datasets.BUILTIN:
+            points = datasets.make(source, n, np.random.default_rng(seed), dim or 2) if source != "digits" \
+                else datasets.digits()
+        elif os.path.exists(source):
+            points = datasets.load(source)
+        else:
+            raise PDEInputError(f"data {source!r} is neither a file nor a built-in set; give a mixture .json, a "
+                                f".npy/.csv of points, or one of {', '.join(sorted(datasets.BUILTIN))}")
+        base = empirical(points)
+        data = EmpiricalData(base.weights, base.means, isotropic=0.0, name=source)
+    if dim is not None and data.d != dim:
+        raise PDEInputError(f"the data have d = {data.d} but --dim {dim} was asked for; drop --dim or give matching data")
+    return data
+
+
+def process(sde: SDE | str, data: GaussianMixture, values: dict | None = None,
+            params: dict | None = None) -> Process:
+    """The numeric linear process of ``sde`` (text or SDE) in the data's dimension."""
+    if isinstance(sde, str):
+        sde = parse_sde(sde, params)
+    return Process(linear(sde), sde_values(sde, values), data.d)
+
+
+def _times(times) -> list[float]:
+    out = [float(t) for t in times]
+    if not out or any(not math.isfinite(t) or t < 0 for t in out):
+        raise PDEInputError(f"times must be finite and ≥ 0; got {times}")
+    return out
+
+
+def rates(proc: Process, data: GaussianMixture, times, method: str | None = None, draws: int = DEFAULT_DRAWS,
+          seed: int = 0, progress=None) -> dict:
+    """{"rates": [{"t", key: value, key_error: error …}], "conventions", "method"} (module docstring)."""
+    method = method or ("quadrature" if data.d <= 2 else "monte-carlo")
+    if method not in METHODS:
+        raise PDEInputError(f"method {method!r} is not known; use quadrature or monte-carlo")
+    if isinstance(data, EmpiricalData) and 0 in _times(times):
+        raise PDEInputError("point-mass data have no density at t = 0: give times > 0")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, tt in enumerate(_times(times)):
+        est = (rates_quadrature(proc, data, tt) if method == "quadrature"
+               else rates_monte_carlo(proc, data, tt, draws, rng))
+        row = {"t": tt}
+        for key in RATE_KEYS:
+            row[key] = est[key].value
+            row[key + "_error"] = est[key].error
+        rows.append(row)
+        if progress:
+            progress(i + 1, len(times))
+    error = ("|full − half-resolution trapezoid grid| + rounding" if method == "quadrature"
+             else f"standard error of the mean over {draws} exact draws of p_t")
+    return {"rates": rows, "conventions": CONVENTIONS, "method": method, "error": error}
+
+
+def speciation(proc: Process, data: GaussianMixture, t_max: float = 20.0) -> dict:
+    """{"t_S": {notion: t or None}, "t_USB": {…}, "methods": {…}} for every notion of the potential."""
+    out = {"t_S": {}, "t_USB": {}, "methods": {"t_S": {}, "t_USB": {}}, "symmetric": symmetric(data)}
+    for notion in NOTIONS:
+        for key, fn in (("t_S", speciation_time), ("t_USB", unstable_time)):
+            value, method = fn(proc, data, notion, t_max)
+            out[key][notion] = None if value is None else float(value)
+            out["methods"][key][notion] = method
+    return out
+
+
+def trajectories(proc: Process, data: GaussianMixture, T: float, dt: float, n: int, seed: int = 0,
+                 direction: str = "forward", rule: str = "mid", t0: float = 0.0, progress=None):
+    """The simulated paths (numeric.thermo.Trajectories); point-mass data need t0 > 0."""
+    if isinstance(data, EmpiricalData) and t0 == 0:
+        raise PDEInputError("point-mass data have no density at t = 0, so ΔS_sys is undefined: pass --t0 > 0")
+    return simulate(proc, data, T, dt, n, np.random.default_rng(seed), direction, rule, t0, progress=progress)
+
+
+PHASES = ("symmetry breaking", "symmetry un-breaking", "unstable symmetry breaking")
+
+
+def phase_diagram(proc: Process, mus, sigma2s, notion: str = "drift_potential", progress=None) -> dict:
+    """The phase of ½N(μ, σ²) + ½N(−μ, σ²) (d = 1) on a grid (Fig. 5): unstable where t_USB ≥ 0, else
+    breaking where t_S > 0, else un-breaking."""
+    if proc.d != 1:
+        raise PDEInputError("the phase diagram is over 1-D symmetric mixtures; use a process in d = 1")
+    mus, sigma2s = [float(m) for m in mus], [float(s) for s in sigma2s]
+    grid = []
+    for i, s2 in enumerate(sigma2s):
+        row = []
+        for mu in mus:
+            data = paper_mixture(mu, s2, 1)
+            t_S, _ = speciation_time(proc, data, notion)
+            t_USB, _ = unstable_time(proc, data, notion)
+            phase = 2 if t_USB is not None and t_USB >= 0 else 0 if t_S is not None and t_S > 0 else 1
+            row.append({"mu": mu, "sigma2": s2, "phase": PHASES[phase], "t_S": t_S, "t_USB": t_USB})
+        grid.append(row)
+        if progress:
+            progress(i + 1, len(sigma2s))
+    return {"notion": notion, "mu": mus, "sigma2": sigma2s, "phases": PHASES, "grid": grid}
+
+
+def franz_parisi_curves(proc: Process, data: GaussianMixture, times, q, pairs: int = 100_000, seed: int = 0,
+                        distance: str = "squared") -> dict:
+    """V(q, t) and its q-derivatives with standard errors at each t (Fig. 11)."""
+    rng = np.random.default_rng(seed)
+    curves = []
+    for tt in _times(times):
+        fp = franz_parisi(proc, data, tt, np.asarray(q, float), pairs, rng, distance)
+        curves.append({"t": tt, **{key: ([e.as_json() for e in value] if key != "q" else value)
+                                   for key, value in fp.items()}})
+    return {"distance": distance, "pairs": pairs, "curves": curves,
+            "convention": ("q is the squared distance (x0 − x0')², Eq. 74; Z carries the Jacobian 1/(2√q)"
+                           if distance == "squared" else "q is the distance |x0 − x0'| (Eq. 70's words)")}
+
+
+def profiles(proc: Process, data: GaussianMixture, times, notion: str) -> list[dict]:
+    """U(λ) along the data's line at each t (Figs. 4, 6)."""
+    out = []
+    for tt in _times(times):
+        lam, U = profile(proc, data, tt, notion, points=400)
+        out.append({"t": tt, "lambda": lam.tolist(), "U": U.tolist()})
+    return out
