@@ -17,10 +17,13 @@ import numpy as np
 
 from analytic.errors import PDEInputError
 from analytic.grammar import parse
-from analytic.sde import SDE, linear
+from analytic.sde import SDE, linear, t
+from analytic.speciation import centre_curvature, mu, sigma2, tail_curvature
 from analytic.sde_grammar import parse_sde, sde_values
 from numeric import datasets
-from numeric.landscape import NOTIONS, franz_parisi, profile, speciation_time, symmetric, unstable_time
+from numeric.lambdified import np_function
+from numeric.landscape import (NOTIONS, franz_parisi, last_sign_change, profile, speciation_time, symmetric,
+                               time_grid, unstable_time)
 from numeric.mixture import GaussianMixture, empirical
 from numeric.thermo import RATE_KEYS, Process, rates_monte_carlo, rates_quadrature, simulate
 from .derive import derive
@@ -157,25 +160,52 @@ def trajectories(proc: Process, data: GaussianMixture, T: float, dt: float, n: i
 PHASES = ("symmetry breaking", "symmetry un-breaking", "unstable symmetry breaking")
 
 
-def phase_diagram(proc: Process, mus, sigma2s, notion: str = "drift_potential", progress=None) -> dict:
+def phase_diagram(proc: Process, mus, sigma2s, notion: str = "drift_potential", progress=None,
+                  checks: int = 9) -> dict:
     """The phase of ½N(μ, σ²) + ½N(−μ, σ²) (d = 1) on a grid (Fig. 5): unstable where t_USB ≥ 0, else
-    breaking where t_S > 0, else un-breaking."""
+    breaking where t_S > 0, else un-breaking. The times come from the closed-form curvatures
+    (analytic.speciation) root-found per grid point; ``checks`` points spread over the grid are recomputed
+    on the landscape route (numeric.landscape) and the largest difference is reported."""
     if proc.d != 1:
         raise PDEInputError("the phase diagram is over 1-D symmetric mixtures; use a process in d = 1")
     mus, sigma2s = [float(m) for m in mus], [float(s) for s in sigma2s]
+    args = (t, mu, sigma2)
+    centre = np_function(centre_curvature(proc.lin, notion).subs(proc.values), args)
+    tail = np_function(tail_curvature(proc.lin, notion).subs(proc.values), args)
+    size = np_function((abs(proc.lin.a[0]) + (proc.lin.sde.D[0] + 1) * tail_curvature(proc.lin, "density"))
+                       .subs(proc.values), args)
+    times = time_grid(20.0)
+
+    def root(fn, m, s2):
+        scalar = lambda tt: float(np.real(fn(tt, m, s2)))
+        values = np.real(fn(times, m, s2)) * np.ones_like(times)
+        return last_sign_change(times, values, np.real(size(times, m, s2)) * np.ones_like(times), scalar)
+
     grid = []
     for i, s2 in enumerate(sigma2s):
         row = []
-        for mu in mus:
-            data = paper_mixture(mu, s2, 1)
-            t_S, _ = speciation_time(proc, data, notion)
-            t_USB, _ = unstable_time(proc, data, notion)
+        for m in mus:
+            t_S, t_USB = root(centre, m, s2), root(tail, m, s2)
             phase = 2 if t_USB is not None and t_USB >= 0 else 0 if t_S is not None and t_S > 0 else 1
-            row.append({"mu": mu, "sigma2": s2, "phase": PHASES[phase], "t_S": t_S, "t_USB": t_USB})
+            row.append({"mu": m, "sigma2": s2, "phase": PHASES[phase], "t_S": t_S, "t_USB": t_USB})
         grid.append(row)
         if progress:
             progress(i + 1, len(sigma2s))
-    return {"notion": notion, "mu": mus, "sigma2": sigma2s, "phases": PHASES, "grid": grid}
+    worst = 0.0
+    picks = np.linspace(0, len(mus) * len(sigma2s) - 1, min(checks, len(mus) * len(sigma2s))).astype(int)
+    for index in picks:
+        cell = grid[index // len(mus)][index % len(mus)]
+        data = paper_mixture(cell["mu"], cell["sigma2"], 1)
+        for key, fn in (("t_S", speciation_time), ("t_USB", unstable_time)):
+            value = fn(proc, data, notion)[0]
+            if (value is None) != (cell[key] is None):
+                worst = math.inf
+            elif value is not None:
+                worst = max(worst, abs(value - cell[key]))
+    return {"notion": notion, "mu": mus, "sigma2": sigma2s, "phases": PHASES, "grid": grid,
+            "method": "closed-form curvature at the centre and at infinity (SymPy), root-found per point",
+            "checked": {"points": len(picks), "largest_difference": worst,
+                        "route": "root-finding on the landscape (numeric.landscape)"}}
 
 
 def franz_parisi_curves(proc: Process, data: GaussianMixture, times, q, pairs: int = 100_000, seed: int = 0,

@@ -101,11 +101,11 @@ def speciation_time(process: Process, data: GaussianMixture, notion: str, t_max:
         lam = np.linspace(-spread, spread, PROFILE_POINTS)
         return _minima(gradient_along(process, data, tt, notion, lam, centre, direction)) >= 2
 
-    times = _times(t_max)
+    times = time_grid(t_max)
     if symmetric(data):
         values = np.array([curvature(tt) for tt in times])
         scale = np.array([_scale(process, data, tt) for tt in times])
-        root = _last_sign_change(times, values, scale, curvature)
+        root = last_sign_change(times, values, scale, curvature)
         if root is None:
             negative = bool(np.any(values < -_TOL * scale))
             return None, ("the curvature at the centre is ≤ 0 up to t = %g (it only tends to 0): the landscape is "
@@ -142,10 +142,10 @@ def unstable_time(process: Process, data: GaussianMixture, notion: str, t_max: f
     def c(tt):
         return tail_curvature(process, data, tt, notion)
 
-    times = _times(t_max)
+    times = time_grid(t_max)
     values = np.array([c(tt) for tt in times])
     scale = np.array([_scale(process, data, tt) for tt in times])
-    root = _last_sign_change(times, values, scale, c)
+    root = last_sign_change(times, values, scale, c)
     if root is None:
         state = "bounded below" if values[0] > 0 else "unbounded below"
         return None, f"the tail curvature keeps its sign on [0, {t_max:g}]: the landscape stays {state}"
@@ -155,7 +155,7 @@ def unstable_time(process: Process, data: GaussianMixture, notion: str, t_max: f
 _TOL = 1e-7  # relative to |a| + D κ: below it a curvature is rounding (a finite difference of the score)
 
 
-def _times(t_max: float) -> np.ndarray:
+def time_grid(t_max: float) -> np.ndarray:
     return np.concatenate([[0.0], np.geomspace(1e-4, t_max, 80)])
 
 
@@ -166,7 +166,7 @@ def _scale(process: Process, data: GaussianMixture, tt: float) -> float:
     return abs(float(u @ (process.a(tt) * u))) + float(u @ (process.D(tt) * u)) * kappa + kappa
 
 
-def _last_sign_change(times, values, scale, fn):
+def last_sign_change(times, values, scale, fn):
     """The latest root of fn between a clearly negative and a later clearly positive value (or vice versa)."""
     sign = np.where(values > _TOL * scale, 1, np.where(values < -_TOL * scale, -1, 0))
     nonzero = np.nonzero(sign)[0]

@@ -164,8 +164,9 @@ def errata_blocks(sections: list[Section]) -> list:
             Items(tuple(items))]
 
 
-def build(out: Path, sections: list[Section], pdf: bool = False, progress=None) -> dict:
-    """Write index.html, report.md, report.tex (and report.pdf), figures/, catalog.json, verify.json."""
+def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, thermo: bool = True) -> dict:
+    """Write index.html, report.md, report.tex (and report.pdf), figures/, catalog.json, verify.json, and
+    with ``thermo`` the non-equilibrium part (report.thermo_part) and thermo.json."""
     out = Path(out)
     figures_dir = out / "figures"
     start = time.perf_counter()
@@ -173,7 +174,9 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None) 
                    "Tegmark) and any PDEs given on the command line. Each PDE is parsed, its dispersion relation and "
                    "the criterion Im ω(k) < Im ω(0) derived symbolically and checked numerically, its Green's "
                    "function and density flow (p, v, R) derived and checked, C1 and C2 evaluated, and its "
-                   "learned-free generator run on data.")]
+                   "learned-free generator run on data. A last part reads generation as a forward SDE and its reversal "
+                   "(Yu & Huang): entropy production, fluctuation theorems, speciation, with the paper's figures "
+                   "regenerated.")]
     blocks += matrix_blocks(sections) + paper_table_blocks(sections) + errata_blocks(sections)
     for i, s in enumerate(sections):
         if progress:
@@ -182,9 +185,17 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None) 
         entry = s.comparison.entry if s.comparison is not None else None
         intro = f"{entry.doc} (GenPhys {entry.source})." if entry is not None and entry.doc else None
         blocks += derivation_blocks(s.derivation, figs, s.row, level=1, title=s.title, intro=intro)
+    thermo_json = None
+    if thermo:
+        from .thermo_part import thermo_part
+
+        part, thermo_json = thermo_part(figures_dir, progress)
+        blocks += part
     if progress:
         progress(len(sections), len(sections), "writing")
     out.mkdir(parents=True, exist_ok=True)
+    if thermo_json is not None:
+        (out / "thermo.json").write_text(dumps(thermo_json, indent=2, default=str))
     (out / "index.html").write_text(to_html(blocks, TITLE), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(blocks, TITLE, out), encoding="utf-8")
     tex = out / "report.tex"

@@ -11,7 +11,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import sympy as sp  # noqa: E402
 
 from analytic.green import r, t  # noqa: E402
 from analytic.pde import k  # noqa: E402

@@ -36,8 +36,8 @@ def histogram_figure(paths, path: Path, title: str) -> Path:
     quantities = ((paths.dS_system, r"$\Delta S$ (system)"), (paths.dS_environment, r"$\Delta S_E$ (environment)"),
                   (paths.dS_total, r"$\Delta S_{tot}$"), (np.exp(-paths.dS_total), r"$e^{-\Delta S_{tot}}$"))
     for ax, (values, label) in zip(axes, quantities):
-        hi = np.quantile(values, 0.995) if label.startswith("$e") else values.max()
-        ax.hist(values, bins=60, range=(values.min(), hi), density=True, color="C0", alpha=0.8)
+        lo, hi = np.quantile(values, [0.001, 0.999])  # the extreme 0.2 % would stretch the axis, not inform
+        ax.hist(values, bins=60, range=(lo, hi), density=True, color="C0", alpha=0.8)
         ax.axvline(values.mean(), color="C3", lw=1, label=f"mean {values.mean():.3g}")
         ax.set_xlabel(label)
         ax.legend(fontsize=7)
@@ -52,7 +52,7 @@ def profiles_figure(curves: list[dict], path: Path, title: str, t_S: float | Non
         ax.plot(c["lambda"], c["U"], label=f"t = {c['t']:.3g}")
     ax.set_xlabel(r"$x$ along the data's principal axis")
     ax.set_ylabel(r"$U(x, t) - U(0, t)$")
-    ax.set_title(title + ("" if t_S is None else f" (t_S = {t_S:.4f})"), fontsize=10)
+    ax.set_title(title + ("" if t_S is None else f"\nt_S = {t_S:.4f}"), fontsize=9)
     ax.legend(fontsize=7)
     return _save(fig, path)
 
@@ -68,7 +68,7 @@ def phase_figure(diagram: dict, path: Path, boundaries: dict | None = None) -> P
     bar.ax.set_yticklabels(phases, fontsize=7)
     for label, (x, y) in (boundaries or {}).items():
         ax.plot(x, y, "k--", lw=1)
-        ax.annotate(label, (x[len(x) // 2], y[len(y) // 2]), fontsize=7)
+        ax.annotate(label, (x[len(x) // 4], y[len(y) // 4]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel(r"data mean $\mu$")
     ax.set_ylabel(r"data variance $\sigma^2$")
     ax.set_title(f"phases of the {diagram['notion'].replace('_', ' ')}", fontsize=10)
@@ -108,6 +108,7 @@ def franz_parisi_figure(result: dict, path: Path, title: str) -> Path:
             ax.fill_between(q, value - 2 * error, value + 2 * error, alpha=0.2)
             ax.set_xlabel("q" + (" (squared distance)" if result["distance"] == "squared" else " (distance)"))
             ax.set_title(label, fontsize=10)
+    axes[1].set_yscale("symlog")
     axes[2].set_yscale("symlog")
     axes[0].legend(fontsize=7)
     fig.suptitle(title, fontsize=10)

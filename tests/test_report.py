@@ -144,6 +144,22 @@ def test_report_files_and_contents(small_report):
     assert items["dissipative_wave"]["omega"]["agree"] is False and items["diffusion"]["G"]["agree"] is True
 
 
+def test_report_thermodynamics_part(small_report):
+    """Yu & Huang's Figs 2–11 regenerated, the claims table and the errata with their reasons."""
+    page = (small_report / "index.html").read_text()
+    for title in ("Non-equilibrium thermodynamics (Yu &amp; Huang)", "The paper&#x27;s claims", "Errata and ambiguities",
+                  "Fig. 5: phase diagram", "Fig. 11: the Franz–Parisi potential"):
+        assert title in page, title
+    assert "Eq. 69&#x27;s minus sign is wrong" in page
+    names = {p.name for p in (small_report / "figures").glob("yh_fig*.png")}
+    assert names == {f"yh_fig{n}.png" for n in (2, 3, 4, 5, 7, 8, 9, 10, 11)} | {f"yh_fig6{c}.png" for c in "abc"}
+    data = json.loads((small_report / "thermo.json").read_text())
+    assert {"claims", "forward", "reverse", "speciation", "rates"} <= set(data)
+    assert abs(data["forward"]["mean_exp_minus_dS_tot"] - 1) < 4 * data["forward"]["se_exp_minus_dS_tot"]
+    tex = (small_report / "report.tex").read_text()
+    assert "Non-equilibrium thermodynamics" in tex and tex.count("yh_fig") >= 12
+
+
 @pytest.mark.skipif(TEX is None, reason="no TeX engine (latexmk/pdflatex) installed")
 def test_report_latex_compiles(small_report):
     pdf, note = compile_pdf(small_report / "report.tex")

@@ -320,3 +320,13 @@ def test_franz_parisi_against_grid_quadrature():
     reference = -(joint * log_Z).sum() * cell / (joint.sum() * cell)
     V = fp["V"][0]
     assert abs(V.value - reference) < 4 * V.error
+
+
+def test_generation_check_can_fail():
+    """The 'sampling fails' claim is refuted by a KS test against p0; the same samples against a slightly
+    wrong law (σ² = 3 instead of 4) are rejected, so the test has the power to see a failure."""
+    from scipy.stats import kstest, norm
+    paths = simulate(ou_process(), pair(1.0, 4.0), 4.0, 5e-3, 4000, np.random.default_rng(7), "reverse", stored=0)
+    final = paths.final[:, 0]
+    cdf = lambda s2: (lambda x: 0.5 * (norm.cdf(x, 1.0, math.sqrt(s2)) + norm.cdf(x, -1.0, math.sqrt(s2))))
+    assert kstest(final, cdf(4.0)).pvalue > 0.005 and kstest(final, cdf(3.0)).pvalue < 0.005
