@@ -46,33 +46,48 @@ def paper_mixture(mu: float = 1.0, sigma2: float = 1.0, d: int = 1) -> GaussianM
     return GaussianMixture([0.5, 0.5], [m, -m], [C, C], name="the paper's mixture")
 
 
-class HeatFieldMixture(GaussianMixture):
-    """Empirical data at t > 0 (components N(f y_i, Ξ I)): log p and ∇ ln p through the heat-kernel
-    EmpiricalField (tiles, numba, CuPy) of φ_t = Δφ at τ = Ξ/2, where p = Σ w_i (4πτ)^{−d/2} e^{−|x − f y_i|²/4τ}
-    and its velocity is −∇ ln p. Δ ln p (not a field quantity) stays on the mixture route."""
+class EmpiricalData(GaussianMixture):
+    """Point masses y_i with weights w_i. At t > 0 the marginal Σ w_i N(f y_i, Ξ I) is a rescaled heat kernel of
+    the points themselves: p_t(x) = f^{−d} p̃(x/f, τ) with τ = Ξ/(2f²) and p̃ = Σ w_i (4πτ)^{−d/2} e^{−|x − y_i|²/4τ}
+    the EmpiricalField of φ_t = Δφ (whose velocity is −∇ ln p̃). So one field, built once, serves every t
+    (tiles, numba, CuPy: the learned-free machinery); Δ ln p, not a field quantity, stays on the mixture route."""
 
     heat: dict = {}  # the heat PDE's derivation per dimension, derived once per session
+
+    def __init__(self, points, weights=None, name: str = "data"):
+        base = empirical(points, weights)
+        super().__init__(base.weights, base.means, isotropic=0.0, name=name)
+        self._field = None
+
+    def field(self):
+        if self._field is None:
+            if self.d not in EmpiricalData.heat:
+                EmpiricalData.heat[self.d] = derive(parse("phi_t - lap(phi)"), dim=self.d, conditions_=False)
+            self._field = field(EmpiricalData.heat[self.d], self.means, self.weights, device="auto")
+        return self._field
+
+    def propagated(self, f, Xi, data_covariance: bool = True):
+        out = super().propagated(f, Xi)
+        if out.isotropic is None:  # axes with different f or Ξ: the mixture route
+            return out
+        return HeatFieldMixture(self, float(np.broadcast_to(f, (self.d,))[0]), out)
+
+
+class HeatFieldMixture(GaussianMixture):
+    """The marginal of ``EmpiricalData`` at t > 0, evaluated through the data's heat field (see there)."""
+
+    def __init__(self, source: EmpiricalData, f: float, mixture: GaussianMixture):
+        super().__init__(mixture.weights, mixture.means, isotropic=mixture.isotropic, name="data at t")
+        self.source, self.f = source, f
 
     def evaluate(self, x, score: bool = True, laplacian: bool = False):
         if laplacian:
             return super().evaluate(x, score, laplacian)
-        if self.d not in HeatFieldMixture.heat:
-            HeatFieldMixture.heat[self.d] = derive(parse("phi_t - lap(phi)"), dim=self.d, conditions_=False)
-        fld = field(HeatFieldMixture.heat[self.d], self.means, self.weights, device="auto")
-        x = np.asarray(x, dtype=float).reshape(-1, self.d)
-        tau = self.isotropic / 2
-        log_p = fld.log_density(x, tau)
-        return log_p, (-fld.velocity(x, tau) if score else None), None
-
-
-class EmpiricalData(GaussianMixture):
-    """Point masses whose propagated marginals use the heat-kernel field (``HeatFieldMixture``)."""
-
-    def propagated(self, f, Xi, data_covariance: bool = True):
-        out = super().propagated(f, Xi)
-        if out.isotropic is None:  # axes with different Ξ: the mixture route
-            return out
-        return HeatFieldMixture(out.weights, out.means, isotropic=out.isotropic, name="data at t")
+        fld = self.source.field()
+        y = np.asarray(x, dtype=float).reshape(-1, self.d) / self.f
+        tau = self.isotropic / (2 * self.f**2)
+        log_p = fld.log_density(y, tau) - self.d * math.log(self.f)
+        return log_p, (-fld.velocity(y, tau) / self.f if score else None), None
 
 
 def load_data(source: str | None, mu: float = 1.0, sigma2: float = 1.0, dim: int | None = None,
@@ -91,8 +106,7 @@ def load_data(source: str | None, mu: float = 1.0, sigma2: float = 1.0, dim: int
         else:
             raise PDEInputError(f"data {source!r} is neither a file nor a built-in set; give a mixture .json, a "
                                 f".npy/.csv of points, or one of {', '.join(sorted(datasets.BUILTIN))}")
-        base = empirical(points)
-        data = EmpiricalData(base.weights, base.means, isotropic=0.0, name=source)
+        data = EmpiricalData(points, name=source)
     if dim is not None and data.d != dim:
         raise PDEInputError(f"the data have d = {data.d} but --dim {dim} was asked for; drop --dim or give matching data")
     return data

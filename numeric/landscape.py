@@ -101,7 +101,7 @@ def speciation_time(process: Process, data: GaussianMixture, notion: str, t_max:
         lam = np.linspace(-spread, spread, PROFILE_POINTS)
         return _minima(gradient_along(process, data, tt, notion, lam, centre, direction)) >= 2
 
-    times = time_grid(t_max)
+    times = time_grid(t_max, data)
     if symmetric(data):
         values = np.array([curvature(tt) for tt in times])
         scale = np.array([_scale(process, data, tt) for tt in times])
@@ -142,7 +142,7 @@ def unstable_time(process: Process, data: GaussianMixture, notion: str, t_max: f
     def c(tt):
         return tail_curvature(process, data, tt, notion)
 
-    times = time_grid(t_max)
+    times = time_grid(t_max, data)
     values = np.array([c(tt) for tt in times])
     scale = np.array([_scale(process, data, tt) for tt in times])
     root = last_sign_change(times, values, scale, c)
@@ -155,8 +155,10 @@ def unstable_time(process: Process, data: GaussianMixture, notion: str, t_max: f
 _TOL = 1e-7  # relative to |a| + D κ: below it a curvature is rounding (a finite difference of the score)
 
 
-def time_grid(t_max: float) -> np.ndarray:
-    return np.concatenate([[0.0], np.geomspace(1e-4, t_max, 80)])
+def time_grid(t_max: float, data: GaussianMixture | None = None) -> np.ndarray:
+    """0 and 80 log-spaced times from 1e-4 to t_max (no 0 for point masses: they have no density there)."""
+    later = np.geomspace(1e-4, t_max, 80)
+    return later if data is not None and data.isotropic == 0 else np.concatenate([[0.0], later])
 
 
 def _scale(process: Process, data: GaussianMixture, tt: float) -> float:

@@ -96,10 +96,9 @@ def test_log_domain_survives_high_dimension():
 def test_empirical_data_through_the_heat_kernel_field():
     """The EmpiricalField route (heat kernel at τ = Ξ/2) equals the mixture route for point masses."""
     points = np.random.default_rng(2).normal(size=(300, 2))
-    data = EmpiricalData(np.full(300, 1 / 300), points, isotropic=0.0)
-    proc = ou_process(2)
-    fast = proc.marginal(data, 0.3)
-    reference = proc.marginal(empirical(points), 0.3)
+    data = EmpiricalData(points)
+    fast = Process(linear(parse_sde("vp")), sde_values(parse_sde("vp")), 2).marginal(data, 0.3)
+    reference = Process(linear(parse_sde("vp")), sde_values(parse_sde("vp")), 2).marginal(empirical(points), 0.3)
     x = np.random.default_rng(3).normal(size=(50, 2))
     lp_fast, s_fast, _ = fast.evaluate(x)
     lp_ref, s_ref, _ = reference.evaluate(x)
