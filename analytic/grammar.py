@@ -306,15 +306,10 @@ def _normalise_params(params) -> dict[str, Parameter]:
     return out
 
 
-def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
-    """Parse PDE text (``"phi_t - lap(phi)"`` or ``"phi_t = lap(phi)"``) into a LinearPDE.
-
-    ``params`` maps names to assumptions (positive, nonnegative, negative, nonpositive, nonzero,
-    real); undeclared names are real. ``dim`` is the space dimension: symbolic N when omitted for
-    isotropic operators, inferred from the axes used otherwise.
-    """
+def check_text(text, kind: str, example: str) -> None:
+    """Refuse what no grammar of ours reads: a non-string, over-long text, '#' and non-ASCII characters."""
     if not isinstance(text, str):
-        raise PDESyntaxError(f"the PDE must be a string, got {type(text).__name__}")
+        raise PDESyntaxError(f"the {kind} must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise UnsafeInputError(f"input is {len(text)} characters long; the limit is {MAX_LENGTH}")
     for i, ch in enumerate(text):
@@ -322,8 +317,18 @@ def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
             raise PDESyntaxError("character '#' not allowed{where}: the grammar has no comments", column=i + 1,
                                  token=ch)
         if ord(ch) > 127 or (ord(ch) < 32 and ch not in "\t\n\r"):
-            raise PDESyntaxError("character not allowed{where}: write the PDE in ASCII (phi, lap(phi), ...)",
+            raise PDESyntaxError(f"character not allowed{{where}}: write the {kind} in ASCII ({example})",
                                  column=i + 1, token=ch)
+
+
+def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
+    """Parse PDE text (``"phi_t - lap(phi)"`` or ``"phi_t = lap(phi)"``) into a LinearPDE.
+
+    ``params`` maps names to assumptions (positive, nonnegative, negative, nonpositive, nonzero,
+    real); undeclared names are real. ``dim`` is the space dimension: symbolic N when omitted for
+    isotropic operators, inferred from the axes used otherwise.
+    """
+    check_text(text, "PDE", "phi, lap(phi), ...")
     flat = " ".join(text.split())
     if not flat:
         raise PDESyntaxError("empty input: write a PDE such as 'phi_t - lap(phi)'")

@@ -24,8 +24,9 @@ from fractions import Fraction
 import sympy as sp
 
 from .errors import ParameterError, PDEInputError, PDESyntaxError, UnsafeInputError, VariableCoefficientError
-from .grammar import (MAX_COEFFICIENT, MAX_DEPTH, MAX_EXP_ARGUMENT, MAX_EXPONENT, MAX_INT_DIGITS, MAX_LENGTH,
-                      MAX_PARAMETERS, MAX_TERMS, _MAX_INT, _NODE_NAMES, _expanded_terms, _normalise_params)
+from .grammar import (MAX_COEFFICIENT, MAX_DEPTH, MAX_EXP_ARGUMENT, MAX_EXPONENT, MAX_INT_DIGITS,
+                      MAX_PARAMETERS, MAX_TERMS, _MAX_INT, _NODE_NAMES, _expanded_terms, _normalise_params,
+                      check_text)
 from .pde import Parameter
 from .sde import COORDINATES, SDE, X, t
 
@@ -330,17 +331,7 @@ def parse_sde(text: str, params: dict | None = None) -> SDE:
     ``params`` maps parameter names to assumptions (positive, nonnegative, negative, nonpositive, nonzero,
     real), overriding a preset's; undeclared names are real.
     """
-    if not isinstance(text, str):
-        raise PDESyntaxError(f"the SDE must be a string, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise UnsafeInputError(f"input is {len(text)} characters long; the limit is {MAX_LENGTH}")
-    for i, ch in enumerate(text):
-        if ch == "#":  # Python would read the rest as a comment and drop it silently
-            raise PDESyntaxError("character '#' not allowed{where}: the grammar has no comments", column=i + 1,
-                                 token=ch)
-        if ord(ch) > 127 or (ord(ch) < 32 and ch not in "\t\n\r"):
-            raise PDESyntaxError("character not allowed{where}: write the SDE in ASCII (dX = -X dt + sqrt(2) dW)",
-                                 column=i + 1, token=ch)
+    check_text(text, "SDE", "dX = -X dt + sqrt(2) dW")
     preset = PRESETS.get(text.strip().lower(), Preset(text))
     known = {**_normalise_params(preset.assumptions), **_normalise_params(params)}
     for name in known:

@@ -38,6 +38,9 @@ class Finding:
     ours: str
     reason: str = ""
 
+    def __post_init__(self):  # comparisons of NumPy numbers give numpy.bool_, which `is False` would miss
+        object.__setattr__(self, "agree", None if self.agree is None else bool(self.agree))
+
 
 @dataclass(frozen=True)
 class Claim:

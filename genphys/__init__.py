@@ -5,6 +5,13 @@ Public API (ARCHITECTURE.md, Contracts):
     result = genphys.check(pde)            # dispersion branches + Eq. 16 with evidence
     d = genphys.derive(pde, dim=2)         # + Green's function, density flow (p, v, R), C1, C2
     f = genphys.field(d, data)             # empirical field: f.density / log_density / velocity / rate (x, t)
+
+Stochastic side (Yu & Huang; the `genphys thermo` commands):
+    sde = genphys.parse_sde("dX = -X dt + sqrt(2) dW")     # or "ou", "vp", "ve"
+    data = genphys.GaussianMixture.load("mix.json")        # or thermo.paper_mixture(mu, sigma2, d)
+    proc = genphys.thermo.process(sde, data)               # the linear class with f, Ξ checked
+    genphys.thermo.rates(proc, data, [0.1, 1.0])           # π, φ, dS/dt, S and the reversal's
+    genphys.thermo.speciation(proc, data); genphys.thermo.trajectories(proc, data, T=10, dt=0.01, n=10_000)
 """
 
 from analytic.errors import (
@@ -20,13 +27,18 @@ from analytic.errors import (
 from analytic.grammar import parse
 from analytic.outcome import Generative, GeneratorOutcome, Holds
 from analytic.pde import LinearPDE, Parameter
+from analytic.sde import SDE, derived_checks
+from analytic.sde_grammar import parse_sde
 from derivations.catalog import CATALOG, entry
 from derivations.check import CheckResult, check
 from derivations.derive import Derivation, derive
 from derivations.fields import field
+from derivations import thermo
+from numeric.mixture import GaussianMixture
 
 __all__ = [
     "parse", "check", "derive", "Derivation", "field", "LinearPDE", "Parameter", "CheckResult", "CATALOG", "entry",
     "GenphysError", "PDEInputError", "PDESyntaxError", "NonlinearTermError", "VariableCoefficientError",
     "UnsafeInputError", "NotSupportedError", "BudgetExceeded", "Holds", "Generative", "GeneratorOutcome",
+    "parse_sde", "SDE", "derived_checks", "GaussianMixture", "thermo",
 ]

@@ -146,3 +146,15 @@ def test_claims_command(capsys):
     code, out, _ = run(capsys, "claims", "--json")
     rows = json.loads(out)["claims"]
     assert code == 0 and len(rows) == len(CLAIMS) and {"key", "where", "paper", "agree", "ours", "reason"} <= set(rows[0])
+
+
+def test_python_api_matches_the_cli(capsys):
+    import genphys
+
+    sde = genphys.parse_sde("dX = -X dt + sqrt(2) dW")
+    data = genphys.thermo.paper_mixture(1.0, 0.4, 1)
+    proc = genphys.thermo.process(sde, data)
+    api = genphys.thermo.rates(proc, data, [0.5])["rates"][0]
+    code, out, _ = run(capsys, "rates", "--sigma2", "0.4", "--t", "0.5", "--json")
+    assert code == 0 and json.loads(out)["rates"][0] == api
+    assert all(c.holds for c in genphys.derived_checks(sde))
