@@ -122,7 +122,14 @@ def linear(sde: SDE) -> LinearSDE:
                    else f"it has the term {_text(rest)} that is not proportional to {v}")
             raise NotLinearError(f"d{v} has drift {_text(b)}, outside the linear class a(t)·{v} this needs (only "
                                  f"there is the transition kernel Gaussian and p_t known in closed form), because {why}")
-        f = sp.exp(sp.integrate(a.subs(t, _u), (_u, 0, t)))
+        log_f = sp.integrate(a.subs(t, _u), (_u, 0, t), conds="none")
+        f = sp.exp(log_f)
+        if log_f.has(sp.Integral):
+            raise NotSupportedError(f"not supported yet: no closed form for ∫ a(t) dt of d{v} (a = {_text(a)})")
+        if log_f.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or f == 0:
+            raise NotLinearError(f"d{v} has drift {_text(b)}, whose slope a(t) = {_text(a)} is not integrable from "
+                                 "t = 0, so the process has no transition kernel from the data at t = 0; make the "
+                                 "drift finite at t = 0")
         integrand = sp.simplify((g**2 / f**2).subs(t, _u))
         integral = sp.integrate(integrand, (_u, 0, t), conds="none")  # generic parameter values
         if integral.has(sp.Integral):

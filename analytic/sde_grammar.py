@@ -377,13 +377,13 @@ def sde_values(sde: SDE, given: dict | None = None) -> dict:
     unknown = sorted(map(str, set(given) - set(names)))
     if unknown:
         have = f"its parameters are {', '.join(names)}" if names else "it has no parameters"
-        raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for this SDE ({have}); drop the --param")
+        raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for this SDE ({have}); drop that --value")
     defaults = dict(sde.defaults)
     values = {}
     for p in sde.parameters:
         raw = given.get(p.name, defaults.get(p.name))
         if raw is None:
-            raise ParameterError(f"parameter {p.name} has no value: pass --param {p.name}=VALUE")
+            raise ParameterError(f"parameter {p.name} has no value: pass --value {p.name}=NUMBER")
         try:
             value = math.nan if isinstance(raw, bool) else float(raw)
         except (TypeError, ValueError, OverflowError):
@@ -391,6 +391,6 @@ def sde_values(sde: SDE, given: dict | None = None) -> dict:
         holds, rule = _ASSUMPTION_TESTS[p.assumption]
         if not math.isfinite(value) or not holds(value):
             raise ParameterError(f"parameter {p.name} = {str(raw)[:40]} must be a finite number{rule} "
-                                 f"({p.assumption}); pass --param {p.name}=VALUE with such a value")
+                                 f"({p.assumption}); pass --value {p.name}=NUMBER with such a value")
         values[p.symbol] = value
     return values

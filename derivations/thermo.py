@@ -66,7 +66,7 @@ class EmpiricalData(GaussianMixture):
             self._field = field(EmpiricalData.heat[self.d], self.means, self.weights, device="auto")
         return self._field
 
-    def propagated(self, f, Xi, data_covariance: bool = True):
+    def propagated(self, f, Xi):
         out = super().propagated(f, Xi)
         if out.isotropic is None:  # axes with different f or Ξ: the mixture route
             return out
@@ -133,11 +133,12 @@ def rates(proc: Process, data: GaussianMixture, times, method: str | None = None
     method = method or ("quadrature" if data.d <= 2 else "monte-carlo")
     if method not in METHODS:
         raise PDEInputError(f"method {method!r} is not known; use quadrature or monte-carlo")
-    if isinstance(data, EmpiricalData) and 0 in _times(times):
+    times = _times(times)
+    if isinstance(data, EmpiricalData) and 0 in times:
         raise PDEInputError("point-mass data have no density at t = 0: give times > 0")
     rng = np.random.default_rng(seed)
     rows = []
-    for i, tt in enumerate(_times(times)):
+    for i, tt in enumerate(times):
         est = (rates_quadrature(proc, data, tt) if method == "quadrature"
                else rates_monte_carlo(proc, data, tt, draws, rng))
         row = {"t": tt}

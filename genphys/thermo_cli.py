@@ -32,10 +32,15 @@ def _numbers(text: str, option: str, least: float = 0.0) -> list[float]:
     return values
 
 
-def _grid(text: str, option: str) -> list[float]:
-    lo, hi, n = _numbers(text, option)
-    if not (hi > lo and n >= 2 and n == int(n)):
-        raise PDEInputError(f"{option} {text!r}: write LOW,HIGH,COUNT with HIGH > LOW and an integer COUNT ≥ 2")
+MAX_GRID = 1000
+
+
+def _grid(text: str, option: str, least: float = 0.0) -> list[float]:
+    values = _numbers(text, option, least)
+    if len(values) != 3 or not (values[1] > values[0] and values[2] == int(values[2]) and 2 <= values[2] <= MAX_GRID):
+        raise PDEInputError(f"{option} {text!r}: write LOW,HIGH,COUNT with HIGH > LOW ≥ {least:g} and an integer "
+                            f"COUNT from 2 to {MAX_GRID}")
+    lo, hi, n = values
     return [lo + (hi - lo) * i / (int(n) - 1) for i in range(int(n))]
 
 
@@ -149,8 +154,11 @@ def run(args, types) -> int:
             figs.rates_figure(result, stage / "rates_forward.png", "forward process"),
             figs.rates_figure(result, stage / "rates_reverse.png", "reverse process", reverse=True)])
         lines = [f"{'t':>8s} {'π':>12s} {'φ':>12s} {'dS/dt':>12s} {'S':>12s} {'φ*':>12s} {'dS*/ds':>12s}   ({result['method']})"]
-        lines += [f"{r['t']:8.4g} " + " ".join(f"{r[k]:12.6g}" for k in ("entropy_production", "entropy_flux",
-                  "entropy_rate", "entropy", "entropy_flux_reverse", "entropy_rate_reverse")) for r in result["rates"]]
+        keys = ("entropy_production", "entropy_flux", "entropy_rate", "entropy", "entropy_flux_reverse",
+                "entropy_rate_reverse")
+        for r in result["rates"]:
+            lines.append(f"{r['t']:8.4g} " + " ".join(f"{r[k]:12.6g}" for k in keys))
+            lines.append(f"{'±':>8s} " + " ".join(f"{r[k + '_error']:12.2g}" for k in keys))
         lines.append(f"errors: {result['error']}; temperature 1, D = g²/2")
         _emit(args, {**head, **result, "figures": written}, lines + [f"wrote {w}" for w in written])
     elif args.thermo_command == "speciation":
@@ -159,8 +167,10 @@ def run(args, types) -> int:
             figs.profiles_figure(thermo.profiles(proc, data, _profile_times(result), notion),
                                  stage / f"profile_{notion}.png", notion.replace("_", " "), result["t_S"][notion])
             for notion in result["t_S"]])
-        lines = [f"{notion:16s} t_S = {_fmt(result['t_S'][notion])}   t_USB = {_fmt(result['t_USB'][notion])}"
-                 for notion in result["t_S"]]
+        lines = []
+        for notion in result["t_S"]:
+            lines.append(f"{notion:16s} t_S = {_fmt(result['t_S'][notion])}   t_USB = {_fmt(result['t_USB'][notion])}")
+            lines.append(f"{'':16s} t_S: {result['methods']['t_S'][notion]}; t_USB: {result['methods']['t_USB'][notion]}")
         _emit(args, {**head, **result, "figures": written}, lines + [f"wrote {w}" for w in written])
     elif args.thermo_command == "trajectories":
         paths = thermo.trajectories(proc, data, args.T, args.dt, args.n, args.seed, args.direction, args.rule,
@@ -179,7 +189,7 @@ def run(args, types) -> int:
         _emit(args, {**head, **summary, "convergence": convergence, "figures": written},
               lines + [f"wrote {w}" for w in written])
     elif args.thermo_command == "phase-diagram":
-        diagram = thermo.phase_diagram(proc, _grid(args.mu_range, "--mu-range"), _grid(args.sigma2_range, "--sigma2-range"),
+        diagram = thermo.phase_diagram(proc, _grid(args.mu_range, "--mu-range"), _grid(args.sigma2_range, "--sigma2-range", least=1e-12),
                                        args.notion, _progress("σ² rows"))
         written = _figures(args, "thermo phase diagram", lambda stage: [
             figs.phase_figure(diagram, stage / "phase_diagram.png")])
@@ -188,7 +198,7 @@ def run(args, types) -> int:
         _emit(args, {**head, **diagram, "figures": written},
               [f"{phase}: {n} grid points" for phase, n in counts.items()] + [f"wrote {w}" for w in written])
     else:
-        result = thermo.franz_parisi_curves(proc, data, _numbers(args.t, "--t"), _grid(args.q, "--q"), args.pairs,
+        result = thermo.franz_parisi_curves(proc, data, _numbers(args.t, "--t"), _grid(args.q, "--q", least=1e-12), args.pairs,
                                             args.seed, args.distance)
         written = _figures(args, "thermo franz-parisi", lambda stage: [
             figs.franz_parisi_figure(result, stage / "franz_parisi.png", result["convention"])])

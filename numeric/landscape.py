@@ -76,14 +76,16 @@ def _minima(dU: np.ndarray) -> int:
 
 
 def symmetric(data: GaussianMixture, tol: float = 1e-9) -> bool:
-    """Whether the data are symmetric under x → 2c − x (c the mean), so c is the saddle of every notion."""
+    """Whether the data are symmetric under x → 2c − x (c the mean), so c is the saddle of every notion: each
+    component has a partner of the same weight and covariance at its reflected mean."""
     mean = data.weights @ data.means
     reflected = 2 * mean - data.means
     for k in range(data.K):
-        j = np.argmin(np.abs(data.means - reflected[k]).sum(1))
-        if abs(data.weights[j] - data.weights[k]) > tol or np.abs(data.means[j] - reflected[k]).max() > tol:
-            return False
-        if data.covariances is not None and np.abs(data.covariances[j] - data.covariances[k]).max() > tol:
+        partners = [j for j in range(data.K)
+                    if abs(data.weights[j] - data.weights[k]) <= tol
+                    and np.abs(data.means[j] - reflected[k]).max() <= tol
+                    and (data.covariances is None or np.abs(data.covariances[j] - data.covariances[k]).max() <= tol)]
+        if not partners:
             return False
     return True
 
@@ -127,14 +129,16 @@ def speciation_time(process: Process, data: GaussianMixture, notion: str, t_max:
 
 
 def tail_curvature(process: Process, data: GaussianMixture, tt: float, notion: str) -> float:
-    """lim U''(λ) as |λ| → ∞ along the line: a + k D κ with κ = min_k uᵀC_k⁻¹u (−ln p ≈ κλ²/2 there)."""
+    """lim U''(λ) as |λ| → ∞ along the line. There the component k with the smallest uᵀC_k⁻¹u dominates p, so
+    ∇ln p ≈ −C_k⁻¹(x − m_k) and U'' → uᵀ(a∘u) + c uᵀ(D∘C_k⁻¹u) (c = 2 drift, 1 flow); −ln p'' → uᵀC_k⁻¹u."""
     _, u, _ = line(data)
     p = process.marginal(data, tt)
     C = p.covariances if p.covariances is not None else p.isotropic * np.eye(p.d)[None]
-    kappa = min(float(u @ np.linalg.solve(Ck, u)) for Ck in C)
+    pulls = [np.linalg.solve(Ck, u) for Ck in C]
+    k = int(np.argmin([float(u @ w) for w in pulls]))
     if notion == "density":
-        return kappa
-    return float(u @ (process.a(tt) * u)) + SPEED_FACTOR[notion] * float(u @ (process.D(tt) * u)) * kappa
+        return float(u @ pulls[k])
+    return float(u @ (process.a(tt) * u)) + SPEED_FACTOR[notion] * float(u @ (process.D(tt) * pulls[k]))
 
 
 def unstable_time(process: Process, data: GaussianMixture, notion: str, t_max: float = 20.0):
@@ -200,20 +204,20 @@ def franz_parisi(process: Process, data: GaussianMixture, tt: float, q: np.ndarr
     f, Xi = float(process.f(tt)[0]), float(process.Xi(tt)[0])
     x0 = data.sample(pairs, rng)[:, 0]
     xt = f * x0 + math.sqrt(Xi) * rng.standard_normal(pairs)
-
-    def log_Z(qq):
-        shift = math.sqrt(qq) if distance == "squared" else qq
-        jacobian = -math.log(2 * math.sqrt(qq)) if distance == "squared" else 0.0
-        terms = []
-        for sign in (1.0, -1.0):
-            y = x0 + sign * shift
-            terms.append(-(xt - f * y) ** 2 / (2 * Xi) + data.log_density(y[:, None]))
-        return np.logaddexp(*terms) + jacobian
-
     h = 1e-3 * q.min()
     out = {"q": q.tolist(), "V": [], "dV": [], "d2V": []}
     for qq in q:
-        minus, centre, plus = (-log_Z(qq - h), -log_Z(qq), -log_Z(qq + h))
+        minus, centre, plus = (-constrained_log_Z(data, f, Xi, x0, xt, qq + dq, distance) for dq in (-h, 0.0, h))
         for key, per_pair in (("V", centre), ("dV", (plus - minus) / (2 * h)), ("d2V", (plus - 2 * centre + minus) / h**2)):
             out[key].append(Estimate(float(per_pair.mean()), float(per_pair.std(ddof=1) / math.sqrt(pairs))))
     return out
+
+
+def constrained_log_Z(data: GaussianMixture, f: float, Xi: float, x0_ref, xt, q: float, distance: str = "squared"):
+    """ln Z(X_t, X0', q) = ln ∫ e^{−H(x0 | X_t)} δ(q − dist(x0, X0')) dx0 (Eqs. 74–77): the δ picks x0 = X0' ± √q
+    with the Jacobian 1/(2√q) for the squared distance, x0 = X0' ± q with none for the distance itself."""
+    shift = math.sqrt(q) if distance == "squared" else q
+    jacobian = -math.log(2 * math.sqrt(q)) if distance == "squared" else 0.0
+    terms = [-(xt - f * (x0_ref + sign * shift)) ** 2 / (2 * Xi) + data.log_density((x0_ref + sign * shift)[:, None])
+             for sign in (1.0, -1.0)]
+    return np.logaddexp(*terms) + jacobian

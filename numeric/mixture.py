@@ -102,7 +102,7 @@ class GaussianMixture:
             np.broadcast_to(self.isotropic * np.eye(self.d), (self.K, self.d, self.d))
         return {"weights": self.weights.tolist(), "means": self.means.tolist(), "covariances": C.tolist()}
 
-    def propagated(self, f, Xi, data_covariance: bool = True) -> "GaussianMixture":
+    def propagated(self, f, Xi) -> "GaussianMixture":
         """The marginal at time t of the linear SDE with per-axis f(t), Ξ(t) (module docstring)."""
         f = np.broadcast_to(np.asarray(f, float), (self.d,))
         Xi = np.broadcast_to(np.asarray(Xi, float), (self.d,))

@@ -18,19 +18,25 @@ ratio needs, Eq. 19) and τ the time at the step's start, middle or end (``rule`
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy as sp
 
-from analytic.errors import PDEInputError
+from analytic.errors import NotSupportedError, PDEInputError
 from analytic.sde import LinearSDE, t as t_symbol
 from .lambdified import np_function
 from .mixture import GaussianMixture
 
+logger = logging.getLogger("genphys")
+
 RULES = ("start", "mid", "end")
+MAX_STEPS = 1_000_000
+MAX_STATE = 50_000_000  # numbers in one state of all paths (n × d)
 DIRECTIONS = ("forward", "reverse")
-QUADRATURE_POINTS = {1: 4001, 2: 401}
+QUADRATURE_POINTS = {1: 4001, 2: 401}  # at least, per axis
 QUADRATURE_SPAN = 10.0  # grid half-width in marginal standard deviations
 
 
@@ -49,7 +55,7 @@ class Process:
             raise PDEInputError(f"the SDE has {n_axes} coordinates but the data live in d = {self.d} dimensions; "
                                 "use the componentwise form dX = ... for any dimension")
         for name, exprs in (("a", self.lin.a), ("g", self.lin.sde.diffusion), ("f", self.lin.f), ("Xi", self.lin.Xi)):
-            self._fns[name] = [np_function(e.subs(self.values), (t_symbol,)) for e in exprs]
+            self._fns[name] = [np_function(_at_values(e, self.values), (t_symbol,)) for e in exprs]
 
     def _value(self, name: str, tt) -> np.ndarray:
         out = np.array([float(np.real(fn(tt))) for fn in self._fns[name]])
@@ -73,6 +79,19 @@ class Process:
         return data.propagated(self.f(tt), self.Xi(tt))
 
 
+def _at_values(expr: sp.Expr, values: dict) -> sp.Expr:
+    """expr at the parameter values; where that is 0/0 (VE's Ξ = (σ^{2t} − 1)/(2 ln σ) at σ = 1), the limit."""
+    out = expr.subs(values)
+    if not out.has(sp.nan, sp.zoo):
+        return out
+    out = expr
+    for symbol, value in values.items():
+        out = sp.limit(out, symbol, sp.Rational(str(value)))
+    if out.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise NotSupportedError(f"not supported: {expr} has no finite value at these parameter values")
+    return out
+
+
 # -- ensemble rates ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Estimate:
@@ -89,45 +108,86 @@ RATE_KEYS = ("entropy_production", "entropy_flux", "entropy_rate", "entropy", "e
              "entropy_rate_reverse")
 
 
-def _integrands(process: Process, p: GaussianMixture, x: np.ndarray, tt: float) -> dict:
-    """Per-point integrands whose p-expectations are the rates (module docstring)."""
+def _integrands(process: Process, p: GaussianMixture, x: np.ndarray, tt: float):
+    """(per-point integrands whose p-expectations are the rates, their magnitudes for the rounding bound,
+    log p) (module docstring). A magnitude bounds |integrand| before cancellation: u = b − D∘s loses
+    the digits of |b| + |D∘s|."""
     log_p, s, _ = p.evaluate(x)
     b, D = process.a(tt) * x, process.D(tt)
     if np.any(D <= 0):
         raise PDEInputError(f"the diffusion vanishes at t = {tt:g}: entropy production is not defined there")
-    u = b - D * s
-    b_rev = -b + 2 * D * s
+    Ds = D * s
+    u = b - Ds
+    b_rev = -b + 2 * Ds
+    big_u = np.abs(b) + np.abs(Ds)
     pi = (u * u / D).sum(1)
     phi = (b * u / D).sum(1)
     phi_rev = -(b_rev * u / D).sum(1)
-    return {"entropy_production": pi, "entropy_flux": phi, "entropy_rate": pi - phi, "entropy": -log_p,
-            "entropy_flux_reverse": phi_rev, "entropy_rate_reverse": pi - phi_rev}, log_p
+    terms = {"entropy_production": pi, "entropy_flux": phi, "entropy_rate": pi - phi, "entropy": -log_p,
+             "entropy_flux_reverse": phi_rev, "entropy_rate_reverse": pi - phi_rev}
+    m_pi = (big_u * big_u / D).sum(1)
+    m_phi = (np.abs(b) * big_u / D).sum(1)
+    m_rev = ((np.abs(b) + 2 * np.abs(Ds)) * big_u / D).sum(1)
+    sizes = {"entropy_production": m_pi, "entropy_flux": m_phi, "entropy_rate": m_pi + m_phi,
+             "entropy": np.abs(log_p) + 1, "entropy_flux_reverse": m_rev, "entropy_rate_reverse": m_pi + m_rev}
+    return terms, sizes, log_p
+
+
+MAX_QUADRATURE_POINTS = {1: 400_001, 2: 2001}  # per axis
+ROUNDING = 64 * np.finfo(float).eps  # per-point relative rounding of the integrands, with room to spare
 
 
 def _grid(p: GaussianMixture, points: int):
-    """A tensor grid over every component's ±QUADRATURE_SPAN σ box, and its cell volume."""
+    """Trapezoid nodes and weights over every component's ±QUADRATURE_SPAN σ box, with at least
+    ``points`` nodes per axis and a spacing of at most σ_min/4 (σ_min: the narrowest component's standard
+    deviation on that axis), so the half-resolution grid still has σ/2 and the pair resolves every component."""
     sd = np.sqrt(np.diagonal(p.covariances, axis1=1, axis2=2)) if p.covariances is not None \
         else np.full(p.means.shape, math.sqrt(p.isotropic))
     lo = (p.means - QUADRATURE_SPAN * sd).min(0)
     hi = (p.means + QUADRATURE_SPAN * sd).max(0)
-    axes = [np.linspace(lo[i], hi[i], points) for i in range(p.d)]
+    axes, weights = [], []
+    for i in range(p.d):
+        n = max(points, int(math.ceil((hi[i] - lo[i]) / (sd[:, i].min() / 4))) + 1)
+        n += (n + 1) % 2  # odd: the half grid is every other node
+        if n > MAX_QUADRATURE_POINTS[p.d]:
+            raise NotSupportedError(f"not supported by quadrature: resolving the narrowest component (σ = "
+                                    f"{sd[:, i].min():.3g}) across the data's range ({hi[i] - lo[i]:.3g}) needs {n} "
+                                    f"nodes per axis, above {MAX_QUADRATURE_POINTS[p.d]}; use --method monte-carlo")
+        axis = np.linspace(lo[i], hi[i], n)
+        w = np.full(n, (hi[i] - lo[i]) / (n - 1))  # not axis[1] - axis[0], which loses digits to |lo|/h
+        w[[0, -1]] /= 2
+        axes.append(axis)
+        weights.append(w)
     mesh = np.meshgrid(*axes, indexing="ij")
-    return np.stack([m.ravel() for m in mesh], axis=1), float(np.prod((hi - lo) / (points - 1)))
+    cell = weights[0] if p.d == 1 else np.outer(weights[0], weights[1]).ravel()
+    return np.stack([m.ravel() for m in mesh], axis=1), cell, [len(a) for a in axes]
+
+
+def _half(x, cell, shape):
+    """Every other node of the grid, with the trapezoid weights of the doubled spacing."""
+    idx = np.arange(len(x)).reshape(shape)[(slice(None, None, 2),) * len(shape)].ravel()
+    scale = 2.0 ** len(shape)
+    return x[idx], cell[idx] * scale
 
 
 def rates_quadrature(process: Process, data: GaussianMixture, tt: float) -> dict:
-    """The rates at t by the trapezoid rule on a grid (d ≤ 2); error = |full − half-resolution grid|."""
+    """The rates at t by the trapezoid rule (d ≤ 2). Error: |full − half-resolution grid| (both resolve every
+    component, see `_grid`; the trapezoid rule on such Gaussians is exact far below that) plus the rounding
+    ROUNDING · Σ w p |integrand magnitude|."""
     if process.d > 2:
         raise PDEInputError(f"quadrature runs in d ≤ 2 (here d = {process.d}); use --method monte-carlo")
     p = process.marginal(data, tt)
-    results = {}
-    for points in (QUADRATURE_POINTS[process.d], (QUADRATURE_POINTS[process.d] + 1) // 2):
-        x, cell = _grid(p, points)
-        terms, log_p = _integrands(process, p, x, tt)
-        weight = np.exp(log_p) * cell
-        results[points] = {key: float(weight @ value) for key, value in terms.items()}
-    full, half = results.values()
-    return {key: Estimate(full[key], abs(full[key] - half[key])) for key in RATE_KEYS}
+    x, cell, shape = _grid(p, QUADRATURE_POINTS[process.d])
+    terms, sizes, log_p = _integrands(process, p, x, tt)
+    weight = np.exp(log_p) * cell
+    xh, cell_h = _half(x, cell, shape)
+    half_terms, _, log_ph = _integrands(process, p, xh, tt)
+    weight_h = np.exp(log_ph) * cell_h
+    out = {}
+    for key in RATE_KEYS:
+        full, half = float(weight @ terms[key]), float(weight_h @ half_terms[key])
+        out[key] = Estimate(full, abs(full - half) + ROUNDING * float(weight @ sizes[key]))
+    return out
 
 
 def rates_monte_carlo(process: Process, data: GaussianMixture, tt: float, draws: int,
@@ -140,7 +200,7 @@ def rates_monte_carlo(process: Process, data: GaussianMixture, tt: float, draws:
     done = 0
     while done < draws:
         n = min(chunk, draws - done)
-        terms, _ = _integrands(process, p, p.sample(n, rng), tt)
+        terms, _, _ = _integrands(process, p, p.sample(n, rng), tt)
         for key, value in terms.items():
             sums[key] += (value.sum(), (value * value).sum())
         done += n
@@ -200,6 +260,12 @@ class Trajectories:
         return out
 
 
+def _narrowest_variance(p: GaussianMixture) -> float:
+    if p.covariances is None:
+        return p.isotropic
+    return float(min(np.linalg.eigvalsh(C).min() for C in p.covariances))
+
+
 def simulate(process: Process, data: GaussianMixture, T: float, dt: float, n: int, rng: np.random.Generator,
              direction: str = "forward", rule: str = "mid", t0: float = 0.0, stored: int = 20,
              progress=None) -> Trajectories:
@@ -215,7 +281,17 @@ def simulate(process: Process, data: GaussianMixture, T: float, dt: float, n: in
     if n < 2:
         raise PDEInputError(f"n = {n}: the ensemble averages need at least 2 paths")
     steps = max(1, round((T - t0) / dt))
+    if steps > MAX_STEPS:
+        raise PDEInputError(f"(T − t0)/dt = {steps:.3g} steps; at most {MAX_STEPS}: use a larger dt")
+    if n * process.d > MAX_STATE:
+        raise PDEInputError(f"n × d = {n * process.d:.3g} numbers per state; at most {MAX_STATE:.0e}: use fewer paths")
     dt = (T - t0) / steps
+    if direction == "reverse":
+        narrowest = _narrowest_variance(process.marginal(data, t0))
+        if dt * float(process.D(t0).max()) > 0.1 * narrowest:
+            logger.info("dt·D = %.3g exceeds a tenth of p_t0's narrowest variance %.3g: the reverse Euler steps near "
+                        "t0 are coarse, so expect a discretisation bias beyond the standard errors (use a smaller dt "
+                        "or a larger t0)", dt * float(process.D(t0).max()), narrowest)
     start, end = (t0, T) if direction == "forward" else (T, t0)
     p_start, p_end = process.marginal(data, start), process.marginal(data, end)
     x = p_start.sample(n, rng)
@@ -236,9 +312,12 @@ def simulate(process: Process, data: GaussianMixture, T: float, dt: float, n: in
 
     for i in range(steps):
         tt = start + sign * i * dt
+        tau = tt + sign * offset * dt
+        if np.any(process.D(tau) <= 0):
+            raise PDEInputError(f"the diffusion D = g²/2 vanishes at t = {tau:g}, where the heat Σ b·Δx/D of "
+                                f"--rule {rule} is evaluated: choose t0, T or the rule to avoid it")
         noise = rng.standard_normal(x.shape) * np.sqrt(2 * process.D(tt) * dt)
         x_new = x + drift(x, tt) * dt + noise
-        tau = tt + sign * offset * dt
         heat += (drift(0.5 * (x + x_new), tau) * (x_new - x) / process.D(tau)).sum(1)
         x = x_new
         paths[:, i + 1] = x[:keep]

@@ -1,7 +1,6 @@
 """Robust under every input and every interruption: budgets, limits, orphans, atomic output, strict JSON."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -197,10 +197,10 @@ def test_sde_values():
     assert values == {ParameterSymbol("kap", positive=True): 2.0, ParameterSymbol("g", real=True): -1.5}
     assert all(type(v) is float for v in values.values())
     assert sde_values(parse_sde("ou"), None) == {}
-    for passed, match in [({"kap": 2}, "pass --param g=VALUE"), ({"kap": 2, "g": 1, "h": 1}, "unknown parameter"),
+    for passed, match in [({"kap": 2}, "pass --value g=NUMBER"), ({"kap": 2, "g": 1, "h": 1}, "unknown parameter"),
                          ({"kap": -1, "g": 1}, "> 0"), ({"kap": 0, "g": 1}, "positive"),
                          ({"kap": float("nan"), "g": 1}, "finite"), ({"kap": float("inf"), "g": 1}, "finite"),
-                         ({"kap": "abc", "g": 1}, "--param kap=VALUE"), ({"kap": True, "g": 1}, "kap")]:
+                         ({"kap": "abc", "g": 1}, "--value kap=NUMBER"), ({"kap": True, "g": 1}, "kap")]:
         with pytest.raises(ParameterError, match=match) as info:
             sde_values(sde, passed)
         assert "\n" not in str(info.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -19,7 +20,8 @@ from analytic.sde_grammar import parse_sde, sde_values
 from analytic.speciation import centre_curvature, mu, real_times, sigma2, solve_for_t
 from derivations import thermo
 from derivations.thermo import EmpiricalData
-from numeric.landscape import franz_parisi, speciation_time, unstable_time
+from numeric.landscape import constrained_log_Z, franz_parisi, speciation_time, unstable_time
+from analytic.errors import NotSupportedError
 from numeric.mixture import GaussianMixture, MixtureInputError, empirical
 from numeric.thermo import Process, rates_monte_carlo, rates_quadrature, simulate
 
@@ -121,20 +123,39 @@ def test_bad_mixtures_are_refused(bad, match):
 
 # -- ensemble rates --------------------------------------------------------------------------------
 def _gaussian_rates(s2, tt):
-    """Closed forms for one Gaussian N(0, s2) under OU (D = 1): v = 1 + e^{−2t}(s2 − 1), s = −x/v."""
-    v = 1 + math.exp(-2 * tt) * (s2 - 1)
-    # u = b − D s = −x + x/v; π = E u² = v (1 − 1/v)², φ = E[b u] = E[x²](1 − 1/v) = v − 1
-    return {"entropy_production": v * (1 - 1 / v) ** 2, "entropy_flux": v - 1,
-            "entropy": 0.5 * math.log(2 * math.pi * math.e * v)}
+    """Closed forms for one Gaussian N(0, s2) under OU (D = 1): v = 1 + e^{−2t}(s2 − 1), s = −x/v, so
+    u = b − D s = −x(1 − 1/v), b* = −b + 2Ds = x(1 − 2/v) and E x² = v. In 30-digit mpmath: at σ² = 1e-4
+    the double-precision formula itself is off by 1e-13 relative."""
+    with mpmath.workdps(30):
+        v = 1 + mpmath.exp(-2 * mpmath.mpf(tt)) * (mpmath.mpf(s2) - 1)
+        pi = v * (1 - 1 / v) ** 2
+        phi = v * (1 - 1 / v)
+        phi_rev = v * (1 - 2 / v) * (1 - 1 / v)
+        out = {"entropy_production": pi, "entropy_flux": phi, "entropy_rate": pi - phi,
+               "entropy": mpmath.log(2 * mpmath.pi * mpmath.e * v) / 2, "entropy_flux_reverse": phi_rev,
+               "entropy_rate_reverse": pi - phi_rev}
+        return {key: float(value) for key, value in out.items()}
 
 
-@pytest.mark.parametrize("tt", [0.05, 0.7, 2.0])
-def test_rates_of_gaussian_data_match_closed_forms(tt):
-    data = GaussianMixture([1.0], [[0.0]], [[[0.3]]])
-    q = rates_quadrature(ou_process(), data, tt)
-    for key, value in _gaussian_rates(0.3, tt).items():
-        assert abs(q[key].value - value) < 1e-10 + q[key].error
-    assert abs(q["entropy_rate"].value - (q["entropy_production"].value - q["entropy_flux"].value)) < 1e-14
+@pytest.mark.parametrize("s2, tt", [(0.3, 0.05), (0.3, 0.7), (0.3, 2.0), (0.3, 10.0), (0.3, 20.0), (1e-4, 0.0),
+                                    (1e-4, 1e-3), (50.0, 0.3)])
+def test_quadrature_error_bounds_the_error(s2, tt):
+    """The printed quadrature error is a promise: it bounds the distance to the closed form, also where the
+    rates are far below the integrands' size (t = 20: φ ≈ 1e-18) and for a narrow component (σ² = 1e-4)."""
+    q = rates_quadrature(ou_process(), GaussianMixture([1.0], [[0.0]], [[[s2]]]), tt)
+    for key, value in _gaussian_rates(s2, tt).items():
+        assert abs(q[key].value - value) <= q[key].error, (key, q[key], value)
+        assert q[key].error < 1e-6 * (1 + abs(value)) + 1e-12
+
+
+def test_quadrature_refuses_what_it_cannot_resolve():
+    data = GaussianMixture([0.5, 0.5], [[0.0], [0.0]], [[[1e4]], [[1e-4]]])
+    with pytest.raises(NotSupportedError, match="monte-carlo"):
+        rates_quadrature(ou_process(), data, 0.0)
+    m = rates_monte_carlo(ou_process(), data, 0.0, 20_000, np.random.default_rng(0))
+    # π = E[(x − s)²]: per component E[x²](1 − 1/σ²)² = σ²(1 − 1/σ²)², weights ½ (the cross terms are exact)
+    exact = 0.5 * (1e4 * (1 - 1e-4) ** 2 + 1e-4 * (1 - 1e4) ** 2)
+    assert abs(m["entropy_production"].value - exact) < 4.5 * m["entropy_production"].error
 
 
 @pytest.mark.parametrize("tt", [0.1, 0.5, 1.5])
@@ -300,6 +321,25 @@ def test_unstable_threshold():
     assert abs(t_usb - 0.5 * math.log(3)) < 1e-10
     assert unstable_time(proc, pair(1.0, 1.5), "drift_potential")[0] is None  # σ² < 2: t_USB < 0
     assert unstable_time(proc, pair(1.0, 4.0), "density")[0] is None
+
+
+@pytest.mark.parametrize("distance", ["squared", "euclidean"])
+def test_constrained_partition_function_against_a_smoothed_delta(distance):
+    """Eq. 77's δ-function algebra checked independently: Z with δ(q − dist) replaced by a narrow Gaussian of
+    width ε in q, integrated over x0 by adaptive quadrature, tends to the closed form as ε → 0."""
+    data, tt, q, eps = pair(1.0, 0.1), 0.42, 0.3, 1e-5
+    f, Xi = math.exp(-tt), 1 - math.exp(-2 * tt)
+    rng = np.random.default_rng(1)
+    x0_ref, xt = rng.normal(size=5), rng.normal(size=5)
+    ours = constrained_log_Z(data, f, Xi, x0_ref, xt, q, distance)
+    dist = (lambda a, b: (a - b) ** 2) if distance == "squared" else (lambda a, b: abs(a - b))
+    for a, b, value in zip(x0_ref, xt, ours):
+        H = lambda x0: (b - f * x0) ** 2 / (2 * Xi) - data.log_density(np.array([[x0]]))[0]
+        kernel = lambda x0: math.exp(-H(x0) - (q - dist(x0, a)) ** 2 / (2 * eps**2)) / math.sqrt(2 * math.pi * eps**2)
+        roots = [a + math.sqrt(q), a - math.sqrt(q)] if distance == "squared" else [a + q, a - q]
+        Z = sum(quad(kernel, r0 - 50 * eps, r0 + 50 * eps, points=[r0], epsabs=0, epsrel=1e-11, limit=200)[0]
+                for r0 in roots)
+        assert abs(math.log(Z) - value) < 1e-6
 
 
 def test_franz_parisi_against_grid_quadrature():
