@@ -90,6 +90,29 @@ class SDE:
 
 
 @dataclass(frozen=True)
+class Potential:
+    """A potential V(t, x[, y[, z]]) and its overdamped Langevin SDE dX = −∇V dt + √(2/β) dW (temperature 1/β)."""
+
+    text: str
+    V: sp.Expr
+    variables: tuple
+    parameters: tuple = ()
+
+    def force(self) -> tuple:
+        """−∇V, one component per coordinate."""
+        return tuple(-sp.diff(self.V, v) for v in self.variables)
+
+    def hessian(self) -> tuple:
+        """∂_i ∂_j V as rows (the stiffness a step size must respect)."""
+        return tuple(tuple(sp.diff(self.V, a, b) for b in self.variables) for a in self.variables)
+
+    def sde(self, beta) -> SDE:
+        """The overdamped Langevin SDE at inverse temperature β (a positive number)."""
+        g = sp.sqrt(2 / sp.Rational(str(beta)))
+        return SDE(self.text, self.force(), (g,) * len(self.variables), self.variables, self.parameters)
+
+
+@dataclass(frozen=True)
 class LinearSDE:
     """The linear class: b_i = a_i(t) x_i; transition N(f_i x0_i, Ξ_i) (module docstring)."""
 

@@ -28,7 +28,7 @@ from .grammar import (MAX_COEFFICIENT, MAX_DEPTH, MAX_EXP_ARGUMENT, MAX_EXPONENT
                       MAX_PARAMETERS, MAX_TERMS, _MAX_INT, _NODE_NAMES, _expanded_terms, _normalise_params,
                       check_text)
 from .pde import Parameter
-from .sde import COORDINATES, SDE, X, t
+from .sde import COORDINATES, SDE, Potential, X, t
 
 # Text is only ever parsed into an AST and walked: no eval, exec, sympify, parse_expr or lambdify here.
 
@@ -357,6 +357,45 @@ def parse_sde(text: str, params: dict | None = None) -> SDE:
         raise UnsafeInputError(f"the SDE cannot be written back exactly in the grammar (it prints as "
                                f"{sde.canonical[:120]!r}, which does not read back the same); simplify it")
     return replace(again, text=text)
+
+
+def parse_potential(text: str, params: dict | None = None, dim: int | None = None) -> Potential:
+    """Parse a potential V(t, x[, y[, z]]) with the same walker and guarantees as the SDEs (no dt, no dW).
+
+    The coordinates are x, y, z up to the highest one used, or ``dim`` of them (at most 3)."""
+    check_text(text, "potential", "cos(2*atan2(y, x) - t) + (x**2 + y**2 - 1)**2")
+    known = _normalise_params(params)
+    for name in known:
+        if name in _RESERVED or name.startswith("dW"):
+            raise ParameterError(f"parameter name {name!r} is reserved by the grammar; choose another name")
+    source = text.strip()
+    if not source:
+        raise PDESyntaxError("empty input: write a potential such as '(x**2 - 1)**2 + y**2'")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        col = exc.offset or 1
+        raise PDESyntaxError(f"syntax error{{where}}: {exc.msg} (write products with '*')",
+                             column=len(text) - len(text.lstrip()) + col, token=source[col - 1:][:20] or None) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise UnsafeInputError("the potential is too deeply nested or malformed") from None
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    highest = max([0] + ["xyz".index(c) + 1 for c in names & set("xyz")])
+    if dim is not None and not (highest <= dim <= 3):
+        raise PDEInputError(f"--dim {dim}: the potential uses {'xyz'[:highest] or 'no coordinate'}, so give a "
+                            f"dimension from {max(highest, 1)} to 3")
+    variables = tuple(COORDINATES[c] for c in "xyz"[:dim or max(highest, 1)])
+    walker = _Walker(source, len(text) - len(text.lstrip()), known, {v.name: v for v in variables}, "x")
+    value = walker.visit(tree.body)
+    if value.marks:
+        raise PDESyntaxError("dt or dW in a potential: V(t, x, y) is a plain expression (the SDE is built from it)")
+    unused = sorted(set(known) - walker.used)
+    if unused:
+        raise ParameterError(f"parameter(s) {', '.join(unused)} declared but not used in the potential")
+    parameters = tuple(known[n] for n in sorted(walker.used) if known[n].symbol in value.plain.free_symbols)
+    if len(parameters) > MAX_PARAMETERS:
+        raise ParameterError(f"the potential has {len(parameters)} parameters; the limit is {MAX_PARAMETERS}")
+    return Potential(text, value.plain, variables, parameters)
 
 
 def _read_back(sde: SDE, known: dict) -> SDE | None:

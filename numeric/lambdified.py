@@ -68,6 +68,23 @@ def np_function(expr: sp.Expr, args: tuple):
     return evaluate
 
 
+def np_real_function(exprs, args: tuple):
+    """Vectorised real callable returning one float array per expression (broadcast to the arguments' shape):
+    for real-valued fields such as forces, where complex arithmetic would only cost time (and atan2 has no
+    complex form)."""
+    exprs = [_printable(e) for e in exprs]
+    for e in exprs:
+        _check_closed(e, args)
+    fn = sp.lambdify(args, exprs, modules=[_NUMPY, "numpy"])
+
+    def evaluate(*values):
+        values = [np.asarray(v, dtype=float) for v in values]
+        shape = np.broadcast_shapes(*(v.shape for v in values))
+        with np.errstate(all="ignore"):  # callers test finiteness where it matters (singular points)
+            return [np.broadcast_to(np.asarray(out, dtype=float), shape) for out in fn(*values)]
+    return evaluate
+
+
 def _check_closed(expr, args):
     extra = expr.free_symbols - set(args)
     if extra:
