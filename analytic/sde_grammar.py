@@ -372,13 +372,15 @@ def parse_potential(text: str, params: dict | None = None, dim: int | None = Non
     if not source:
         raise PDESyntaxError("empty input: write a potential such as '(x**2 - 1)**2 + y**2'")
     try:
-        tree = ast.parse(source, mode="eval")
+        tree = ast.parse(source)
     except SyntaxError as exc:
         col = exc.offset or 1
         raise PDESyntaxError(f"syntax error{{where}}: {exc.msg} (write products with '*')",
                              column=len(text) - len(text.lstrip()) + col, token=source[col - 1:][:20] or None) from None
     except (RecursionError, MemoryError, ValueError):
         raise UnsafeInputError("the potential is too deeply nested or malformed") from None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        raise UnsafeInputError("statement{where}: a potential is one expression", column=1, token=source[:60])
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     highest = max([0] + ["xyz".index(c) + 1 for c in names & set("xyz")])
     if dim is not None and not (highest <= dim <= 3):
@@ -386,7 +388,7 @@ def parse_potential(text: str, params: dict | None = None, dim: int | None = Non
                             f"dimension from {max(highest, 1)} to 3")
     variables = tuple(COORDINATES[c] for c in "xyz"[:dim or max(highest, 1)])
     walker = _Walker(source, len(text) - len(text.lstrip()), known, {v.name: v for v in variables}, "x")
-    value = walker.visit(tree.body)
+    value = walker.visit(tree.body[0].value)
     if value.marks:
         raise PDESyntaxError("dt or dW in a potential: V(t, x, y) is a plain expression (the SDE is built from it)")
     unused = sorted(set(known) - walker.used)

@@ -144,9 +144,10 @@ def _build_parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
-    from . import thermo_cli
+    from . import landscape_cli, thermo_cli
 
     thermo_cli.add_parser(sub, _TYPES)
+    landscape_cli.add_parser(sub, _TYPES)
     return parser
 
 
@@ -379,6 +380,12 @@ def _run_verify(args) -> int:
     return 0
 
 
+def _run_landscape(args) -> int:
+    from . import landscape_cli
+
+    return landscape_cli.run(args, _TYPES)
+
+
 def _run_thermo(args) -> int:
     from . import thermo_cli
 
@@ -389,15 +396,33 @@ def _run_thermo(args) -> int:
 _TYPES = (_positive_number, _count, _seed, _params, _values_of)
 
 
+#: options whose value may start with a minus sign and a comma list ("--bins -1.5,1.5,30"), which argparse
+#: would otherwise read as an option of its own
+_LIST_OPTIONS = ("--bins", "--mu-range", "--sigma2-range", "--q", "--t", "--eval")
+
+
+def _attach_list_values(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _LIST_OPTIONS and i + 1 < len(argv) and argv[i + 1][:1] == "-" and argv[i + 1][1:2] in \
+                tuple("0123456789."):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _attach_list_values(sys.argv[1:] if argv is None else list(argv))
     _show_notes()
     want_json = "--json" in argv
     try:
         args = _build_parser().parse_args(argv)
         run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
                "verify": _run_verify, "report": _run_report, "score": _run_score,
-               "thermo": _run_thermo}[args.command]
+               "thermo": _run_thermo, "landscape": _run_landscape}[args.command]
         return run(args)
     except GenphysError as exc:
         return _fail(exc.kind, " ".join(str(exc).split()), want_json,
