@@ -68,10 +68,19 @@ def _rates(m, s2, tt):
     return rates_quadrature(ou()[1], paper_mixture(m, s2, 1), tt)
 
 
+def _marginal_1d(m, s2, tt):
+    """(μ_t, v_t, p, ∂p) of the paper's p_t = ½N(μ_t, v_t) + ½N(−μ_t, v_t) as scalar functions, for adaptive
+    quadrature independent of the array code."""
+    mt, v = m * math.exp(-tt), 1 + math.exp(-2 * tt) * (s2 - 1)
+    gauss = lambda x, c: math.exp(-(x - c) ** 2 / (2 * v)) / math.sqrt(2 * math.pi * v)
+    p = lambda x: 0.5 * (gauss(x, mt) + gauss(x, -mt))
+    dp = lambda x: -0.5 * ((x - mt) * gauss(x, mt) + (x + mt) * gauss(x, -mt)) / v
+    return mt, v, p, dp
+
+
 def _tanh2(m, s2, tt):
     """⟨tanh²(μ_t x / v_t)⟩ under p_t, by adaptive quadrature (the E9 formulas' one integral)."""
-    mt, v = m * math.exp(-tt), 1 + math.exp(-2 * tt) * (s2 - 1)
-    dens = lambda x: 0.5 * (math.exp(-(x - mt) ** 2 / (2 * v)) + math.exp(-(x + mt) ** 2 / (2 * v))) / math.sqrt(2 * math.pi * v)
+    mt, v, dens, _ = _marginal_1d(m, s2, tt)
     return quad(lambda x: math.tanh(mt * x / v) ** 2 * dens(x), -math.inf, math.inf, epsabs=1e-13)[0]
 
 
@@ -200,10 +209,7 @@ def _check_eq69_sign():
     """Eq. 69 as printed, −∫ f_rev (x p + ∂p) dx by adaptive quadrature of the mixture formulas, against the
     definition φ* = ∫ b*·J*/D (our quadrature); and which one keeps dS*/ds = −dS/dt."""
     m, s2, tt = 1.0, 0.4, 0.5
-    mt, v = m * math.exp(-tt), 1 + math.exp(-2 * tt) * (s2 - 1)
-    gauss = lambda x, c: math.exp(-(x - c) ** 2 / (2 * v)) / math.sqrt(2 * math.pi * v)
-    p = lambda x: 0.5 * (gauss(x, mt) + gauss(x, -mt))
-    dp = lambda x: -0.5 * ((x - mt) * gauss(x, mt) + (x + mt) * gauss(x, -mt)) / v
+    _, _, p, dp = _marginal_1d(m, s2, tt)
     f_rev = lambda x: 2 * dp(x) / p(x) + x
     printed = quad(lambda x: -f_rev(x) * (x * p(x) + dp(x)), -12, 12, limit=200, epsabs=1e-13)[0]
     r = _rates(m, s2, tt)
@@ -325,9 +331,8 @@ def _check_tanh_identity():
     for s2 in (1.0, 0.4):
         for scaled in (False, True):
             tt, m = 0.5, 1.0
-            mt, v = m * math.exp(-tt), 1 + math.exp(-2 * tt) * (s2 - 1)
+            mt, v, dens, _ = _marginal_1d(m, s2, tt)
             arg = v if scaled else 1.0
-            dens = lambda x: 0.5 * (math.exp(-(x - mt) ** 2 / (2 * v)) + math.exp(-(x + mt) ** 2 / (2 * v))) / math.sqrt(2 * math.pi * v)
             value = quad(lambda x: math.tanh(mt * x / arg) * mt * x * dens(x), -math.inf, math.inf, epsabs=1e-13)[0]
             rows.append((s2, scaled, value - mt**2))
     literal = abs(rows[0][2]) < 1e-9 and abs(rows[2][2]) > 1e-4

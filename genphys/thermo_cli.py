@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 from analytic.errors import PDEInputError
 from report.output import check_folder, dumps, run_folder
+from .cli import _progress as progress_bar
 
 SDE_HELP = 'the SDE: "ou", "vp", "ve" or text such as "dX = -X dt + sqrt(2) dW" (default ou)'
 
@@ -117,13 +117,8 @@ def _setup(args, types):
 
 
 def _progress(label):
-    def report(i, n):
-        if sys.stderr.isatty():
-            sys.stderr.write(f"\r{label}: {i}/{n}")
-            if i == n:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-    return report
+    """The CLI's progress bar as the (i, n) callback the thermo functions take."""
+    return lambda i, n: progress_bar(i, n, label)
 
 
 def _emit(args, obj: dict, lines: list[str]) -> None:
