@@ -8,6 +8,7 @@ data smoothed by the PDE's kernel at t_min; exact fields memorise — the metric
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from numeric.dispersion_scan import envelope
 from numeric.generators import heavy_share, integrate, log_times, sample_prior
 from numeric.lambdified import np_function
 from .check import sample_values
-from .derive import Derivation
+from analytic.grammar import parse
+from .derive import Derivation, derive
 from .fields import field as make_field
 
 T_WIDTH, TMIN_WIDTH = 3.0, 1e-3
@@ -65,6 +67,12 @@ def time_for_width(width_of, target: float) -> float:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if width_of(math.exp(mid)) < target else (lo, mid)
     return math.exp((lo + hi) / 2)
+
+
+@functools.lru_cache(maxsize=None)
+def heat_derivation(dim: int) -> Derivation:
+    """φ_t = Δφ in ``dim`` dimensions, derived once per session (the learned-free diffusion generator's PDE)."""
+    return derive(parse("phi_t - lap(phi)"), dim=dim, conditions_=False)
 
 
 @dataclass
@@ -156,6 +164,27 @@ def carries_weights(d: Derivation, flow: str) -> bool:
     return flow == "branching" and d.flow.R_hat != 0
 
 
+def learned_free_run(d: Derivation, train: np.ndarray, params: dict, n_samples: int = 10000, steps: int = 100,
+                     prior: str = "exact", method: str = "heun", T: float | None = None, t_min: float | None = None,
+                     rng: np.random.Generator | None = None, device: str = "auto", dtype: str = "float64",
+                     progress=None, flow: str = "branching"):
+    """(field, T, t_min, run): the prior at T sampled and integrated back to t_min through the exact field of
+    ``train`` (times from the kernel width when not given: module docstring)."""
+    if n_samples < 2:
+        raise PDEInputError(f"n_samples must be ≥ 2; got {n_samples}")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    f = make_field(d, train, params=params, device=device, dtype=dtype, flow=flow)
+    radius = float(np.sqrt(((train - train.mean(axis=0)) ** 2).sum(axis=1).mean()))
+    width = kernel_width(d, params)
+    T = T if T is not None else time_for_width(width, T_WIDTH * radius)
+    t_min = t_min if t_min is not None else time_for_width(width, TMIN_WIDTH * radius)
+    branching = carries_weights(d, flow)
+    x0, log_w0 = sample_prior(f, T, n_samples, prior, rng, heavy_share(f) if branching else 0.0)
+    run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress,
+                    log_weights=log_w0)
+    return f, T, t_min, run
+
+
 def generate(d: Derivation, splits: Splits, params: dict | None = None, n_samples: int = 10000, steps: int = 100,
              prior: str = "exact", method: str = "heun", T: float | None = None, t_min: float | None = None,
              seed: int = 0, device: str = "auto", dtype: str = "float64", progress=None,
@@ -164,19 +193,10 @@ def generate(d: Derivation, splits: Splits, params: dict | None = None, n_sample
 
     ``flow`` (R ≠ 0 only): "branching" carries weights exp(−∫R/p dt); "balanced" moves the normalised
     density with no births or deaths (derivations.fields)."""
-    if n_samples < 2:
-        raise PDEInputError(f"n_samples must be ≥ 2; got {n_samples}")
     params = parameters_for(d, params)
-    rng = np.random.default_rng(seed)
-    f = make_field(d, splits.train, params=params, device=device, dtype=dtype, flow=flow)
-    radius = float(np.sqrt(((splits.train - splits.train.mean(axis=0)) ** 2).sum(axis=1).mean()))
-    width = kernel_width(d, params)
-    T = T if T is not None else time_for_width(width, T_WIDTH * radius)
-    t_min = t_min if t_min is not None else time_for_width(width, TMIN_WIDTH * radius)
+    f, T, t_min, run = learned_free_run(d, splits.train, params, n_samples, steps, prior, method, T, t_min,
+                                        np.random.default_rng(seed), device, dtype, progress, flow)
     branching = carries_weights(d, flow)
-    x0, log_w0 = sample_prior(f, T, n_samples, prior, rng, heavy_share(f) if branching else 0.0)
-    run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress,
-                    log_weights=log_w0)
     findings = list(run.findings)
     finite = np.all(np.isfinite(run.samples), axis=1)
     m = metrics.report(run.samples[finite], splits.held_out, splits.train, splits.baseline,

@@ -16,7 +16,6 @@ import os
 import numpy as np
 
 from analytic.errors import PDEInputError
-from analytic.grammar import parse
 from analytic.sde import SDE, linear, t
 from analytic.speciation import centre_curvature, mu, sigma2, tail_curvature
 from analytic.sde_grammar import parse_sde, sde_values
@@ -26,7 +25,7 @@ from numeric.landscape import (NOTIONS, franz_parisi, last_sign_change, profile,
                                time_grid, unstable_time)
 from numeric.mixture import GaussianMixture, empirical
 from numeric.thermo import RATE_KEYS, Process, rates_monte_carlo, rates_quadrature, simulate
-from .derive import derive
+from .generate import heat_derivation
 from .fields import field
 
 CONVENTIONS = {"temperature": 1, "k_B": 1, "logarithm": "natural", "diffusion": "D = g²/2 per coordinate",
@@ -52,8 +51,6 @@ class EmpiricalData(GaussianMixture):
     the EmpiricalField of φ_t = Δφ (whose velocity is −∇ ln p̃). So one field, built once, serves every t
     (tiles, numba, CuPy: the learned-free machinery); Δ ln p, not a field quantity, stays on the mixture route."""
 
-    heat: dict = {}  # the heat PDE's derivation per dimension, derived once per session
-
     def __init__(self, points, weights=None, name: str = "data"):
         base = empirical(points, weights)
         super().__init__(base.weights, base.means, isotropic=0.0, name=name)
@@ -61,9 +58,7 @@ class EmpiricalData(GaussianMixture):
 
     def field(self):
         if self._field is None:
-            if self.d not in EmpiricalData.heat:
-                EmpiricalData.heat[self.d] = derive(parse("phi_t - lap(phi)"), dim=self.d, conditions_=False)
-            self._field = field(EmpiricalData.heat[self.d], self.means, self.weights, device="auto")
+            self._field = field(heat_derivation(self.d), self.means, self.weights, device="auto")
         return self._field
 
     def propagated(self, f, Xi):

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import sympy as sp
@@ -27,31 +25,10 @@ from analytic.speciation import centre_curvature, mu, sigma2, solve_for_t, tail_
 from numeric.landscape import gradient_along, speciation_time, unstable_time
 from numeric.metrics import TEST_ALPHA
 from numeric.thermo import Process, rates_quadrature, simulate
+from .claims import Claim, Finding
 from .thermo import paper_mixture
 
 ALPHA_SE = 3.0  # a Monte Carlo mean "agrees" with a value within 3 standard errors
-
-
-@dataclass(frozen=True)
-class Finding:
-    agree: bool | None
-    ours: str
-    reason: str = ""
-
-    def __post_init__(self):  # comparisons of NumPy numbers give numpy.bool_, which `is False` would miss
-        object.__setattr__(self, "agree", None if self.agree is None else bool(self.agree))
-
-
-@dataclass(frozen=True)
-class Claim:
-    key: str
-    where: str
-    paper: str
-    check: Callable[[], Finding]
-
-    @functools.cached_property
-    def finding(self) -> Finding:
-        return self.check()
 
 
 @functools.lru_cache(maxsize=1)

@@ -137,6 +137,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-catalog", action="store_true", help="only your PDEs")
     rep.add_argument("--no-verify", action="store_true", help="skip the generator runs")
     rep.add_argument("--no-thermo", action="store_true", help="skip the non-equilibrium thermodynamics part")
+    rep.add_argument("--no-driven", action="store_true", help="skip the driven-systems part (the Printz experiment)")
     rep.add_argument("--pdf", action="store_true", help="also compile report.tex (latexmk or pdflatex)")
     rep.add_argument("--out", default="genphys-report", help="output folder (default genphys-report)")
     rep.add_argument("--seed", type=_seed, default=0)
@@ -258,7 +259,8 @@ def _run_report(args) -> int:
     out = check_folder(args.out)
     sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress)
     with run_folder(out, "report") as stage:
-        written = build(stage, sections, pdf=args.pdf, progress=_progress, thermo=not args.no_thermo)
+        written = build(stage, sections, pdf=args.pdf, progress=_progress, thermo=not args.no_thermo,
+                            driven=not args.no_driven)
     for key in ("html", "markdown", "tex", "pdf"):
         if written.get(key):
             print(f"wrote {out / Path(written[key]).name}")

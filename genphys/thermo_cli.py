@@ -11,7 +11,6 @@ Every command has --json; --out DIR writes figures (all or nothing).
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -215,12 +214,18 @@ def _fmt(value) -> str:
 def _claims(args) -> int:
     from derivations.yu_huang import CLAIMS
 
-    rows = [{"key": c.key, "where": c.where, "paper": c.paper, "agree": c.finding.agree, "ours": c.finding.ours,
-             "reason": c.finding.reason} for c in CLAIMS]
-    if args.json:
-        print(json.dumps({"claims": rows}, indent=2))
+    return print_claims(CLAIMS, args.json)
+
+
+def print_claims(claims, as_json: bool) -> int:
+    """A paper's claims with our findings: one JSON object, or a block per claim."""
+    from derivations.claims import rows
+
+    found = rows(claims)
+    if as_json:
+        print(dumps({"claims": found}, indent=2))
         return 0
-    for row in rows:
+    for row in found:
         verdict = {True: "agree", False: "DISAGREE", None: "ambiguous"}[row["agree"]]
         print(f"{row['key']:18s} {verdict:9s} {row['where']}: {row['paper']}")
         print(f"{'':28s} ours: {row['ours']}")

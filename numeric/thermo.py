@@ -212,6 +212,11 @@ def rates_monte_carlo(process: Process, data: GaussianMixture, tt: float, draws:
     return out
 
 
+def mean_se(v: np.ndarray) -> tuple[float, float]:
+    """(sample mean, its standard error)."""
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
+
+
 # -- trajectories --------------------------------------------------------------------------------
 @dataclass
 class Trajectories:
@@ -233,10 +238,6 @@ class Trajectories:
 
     def summary(self) -> dict:
         n = len(self.dS_system)
-
-        def mean_se(v):
-            return float(v.mean()), float(v.std(ddof=1) / math.sqrt(n))
-
         e, se_e = mean_se(np.exp(-self.dS_total))
         tot, se_tot = mean_se(self.dS_total)
         sys_, se_sys = mean_se(self.dS_system)

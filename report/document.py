@@ -102,7 +102,8 @@ _TEX_MATH = {"ω": r"\omega", "φ": r"\phi", "ϕ": r"\phi", "π": r"\pi", "ε": 
              "∈": r"\in", "∝": r"\propto", "≡": r"\equiv", "∼": r"\sim", "⟨": r"\langle", "⟩": r"\rangle",
              "⁻": "^{-}", "¹": "^{1}", "²": "^{2}", "³": "^{3}", "⁴": "^{4}", "⁰": "^{0}", "⁵": "^{5}",
              "⁶": "^{6}", "⁷": "^{7}", "⁸": "^{8}", "⁹": "^{9}", "½": r"\tfrac12", "∓": r"\mp",
-             "₀": "_{0}", "₁": "_{1}", "₂": "_{2}", "ⱼ": "_{j}", "ᵢ": "_{i}"}
+             "₀": "_{0}", "₁": "_{1}", "₂": "_{2}", "ⱼ": "_{j}", "ᵢ": "_{i}", "°": r"^{\circ}", "ξ": r"\xi"}
+_TEX_ACCENTS = {"\u0303": "tilde", "\u0302": "hat"}
 _TEX_TEXT = {"−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}",
              "é": r"\'e", "ö": r'\"o', "ü": r'\"u', "ä": r'\"a', "\u00a0": "~"}
 
@@ -114,8 +115,8 @@ def tex_text(text: str) -> str:
     i = 0
     while i < len(text):
         ch = text[i]
-        if i + 1 < len(text) and text[i + 1] == "\u0303":  # p̃, G̃: a combining tilde
-            out.append(rf"\ensuremath{{\tilde{{{_tex_char(ch, math=True)}}}}}")
+        if i + 1 < len(text) and text[i + 1] in _TEX_ACCENTS:  # p̃, G̃, V̂: a combining accent
+            out.append(rf"\ensuremath{{\{_TEX_ACCENTS[text[i + 1]]}{{{_tex_char(ch, math=True)}}}}}")
             i += 2
             continue
         out.append(_tex_char(ch))

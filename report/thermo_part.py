@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from derivations import thermo
+from derivations.claims import rows
 from derivations.yu_huang import CLAIMS, forward_paths, ou, reverse_paths
 from .document import Figure, Heading, Items, Table, para
 from . import thermo_figures as figs
@@ -18,37 +19,18 @@ VERDICT = {True: "yes", False: "NO", None: "ambiguous"}
 
 def thermo_part(figures_dir: Path, progress=None) -> tuple[list, dict]:
     """(blocks, JSON) of the part; figures are written into ``figures_dir``."""
-    figures_dir = Path(figures_dir)
-    figures_dir.mkdir(parents=True, exist_ok=True)
+    figures_dir, step = part_setup(figures_dir, progress, 8)
     _, proc = ou()
-    steps = []
-
-    def step(label):
-        if progress:
-            progress(len(steps), 8, label)
-        steps.append(label)
 
     step("claims")
-    rows = [(c.where, c.paper, c.finding.ours, VERDICT[c.finding.agree]) for c in CLAIMS]
-    errata = [(f"{c.where}: the paper says ", c.paper, "; we find ", c.finding.ours, ". Because: ", c.finding.reason)
-              for c in CLAIMS if c.finding.agree is not True]
     blocks = [Heading(1, "Non-equilibrium thermodynamics (Yu & Huang)"),
               para("The forward process is the paper's Ornstein–Uhlenbeck SDE dX = −X dt + √2 dW on "
                    "½N(μ, σ²) + ½N(−μ, σ²); its reversal runs in s = T − t with drift −b + 2D∂ ln p. Conventions: "
                    "temperature 1, D = g²/2, natural logarithms, entropy flux φ = ∫ b·J/D, entropy production "
                    "π = ∫ J²/(Dp). Every number below is computed by the workbench: symbolic derivations checked by "
-                   "substitution, quadrature, Monte Carlo with standard errors, simulated trajectories."),
-              Heading(2, "The paper's claims"),
-              Table(("where", "the paper says", "we find", "agree?"), tuple(rows),
-                    caption="Each claim checked by a route of our own (derivations/yu_huang.py).",
-                    widths=(1.2, 3, 5, 1))]
-    if errata:
-        blocks += [Heading(2, "Errata and ambiguities"),
-                   para("The paper says X, we find Y, because Z; a test checks that every disagreement and ambiguity "
-                        "carries its reason."),
-                   Items(tuple(errata))]
-    out = {"claims": [{"key": c.key, "where": c.where, "paper": c.paper, "agree": c.finding.agree,
-                       "ours": c.finding.ours, "reason": c.finding.reason} for c in CLAIMS]}
+                   "substitution, quadrature, Monte Carlo with standard errors, simulated trajectories.")]
+    blocks += claims_blocks(CLAIMS, "derivations/yu_huang.py")
+    out = {"claims": rows(CLAIMS)}
 
     step("trajectories")
     for number, (direction, paths) in zip(((2, 3), (7, 8)), (("forward", forward_paths()),
@@ -126,6 +108,35 @@ def thermo_part(figures_dir: Path, progress=None) -> tuple[list, dict]:
     out["franz_parisi"] = {"distance": fp["distance"], "pairs": fp["pairs"]}
     step("done")
     return blocks, out
+
+
+def part_setup(figures_dir: Path, progress, total: int):
+    """(the figures folder, created; a step(label) callback that reports progress i of ``total``)."""
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    steps = []
+
+    def step(label):
+        if progress:
+            progress(len(steps), total, label)
+        steps.append(label)
+    return figures_dir, step
+
+
+def claims_blocks(claims, source: str) -> list:
+    """The claims table and, when any disagree or are ambiguous, the errata list."""
+    table = [(c.where, c.paper, c.finding.ours, VERDICT[c.finding.agree]) for c in claims]
+    errata = [(f"{c.where}: the paper says ", c.paper, "; we find ", c.finding.ours, ". Because: ", c.finding.reason)
+              for c in claims if c.finding.agree is not True]
+    blocks = [Heading(2, "The paper's claims"),
+              Table(("where", "the paper says", "we find", "agree?"), tuple(table),
+                    caption=f"Each claim checked by a route of our own ({source}).", widths=(1.2, 3, 5, 1))]
+    if errata:
+        blocks += [Heading(2, "Errata and ambiguities"),
+                   para("The paper says X, we find Y, because Z; a test checks that every disagreement and ambiguity "
+                        "carries its reason."),
+                   Items(tuple(errata))]
+    return blocks
 
 
 def _fmt(value) -> str:

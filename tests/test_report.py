@@ -160,6 +160,24 @@ def test_report_thermodynamics_part(small_report):
     assert "Non-equilibrium thermodynamics" in tex and tex.count("yh_fig") >= 12
 
 
+def test_report_driven_part(small_report):
+    """Beyond Equilibrium's Printz experiment: claims with their reasons, Fig. 1b–d regenerated, driven.json rows."""
+    page = (small_report / "index.html").read_text()
+    for title in ("Driven systems (Beyond Equilibrium, the Printz experiment)", "Fig. 1b: JSD over time",
+                  "Thermodynamics of the driving"):
+        assert title in page, title
+    assert "a cone whose lowest point is the origin" in page and "the wells&#x27; angular speed" in page
+    names = {p.name for p in (small_report / "figures").glob("be_*.png")}
+    assert names == {"be_fig1b.png", "be_fig1b_fast.png", "be_fig1c.png", "be_fig1d_fast.png", "be_basins_fast.png",
+                     "be_work.png"}
+    data = json.loads((small_report / "driven.json").read_text())
+    assert {r["method"] for r in data["rows"]} == {"boltzmann_exact", "boltzmann_histogram", "diffusion",
+                                                   "diffusion_neighbours"}
+    fast_exact = [r for r in data["fast_rows"] if r["method"] == "boltzmann_exact" and r["t"] >= 1]
+    assert all(r["jsd"] > 3 * r["jsd_noise_floor"] for r in fast_exact)  # a fast drive defeats equilibrium sampling
+    assert "Driven systems" in (small_report / "report.tex").read_text()
+
+
 @pytest.mark.skipif(TEX is None, reason="no TeX engine (latexmk/pdflatex) installed")
 def test_report_latex_compiles(small_report):
     pdf, note = compile_pdf(small_report / "report.tex")

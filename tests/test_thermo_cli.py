@@ -8,7 +8,8 @@ import math
 
 import pytest
 
-from derivations.yu_huang import CLAIMS, Claim, _value_claim
+from derivations.claims import Claim
+from derivations.yu_huang import CLAIMS, _value_claim
 from genphys.cli import main
 
 RATE_KEYS = {"t", "entropy_production", "entropy_flux", "entropy_rate", "entropy", "entropy_flux_reverse",

@@ -11,7 +11,7 @@ toprule midrule bottomrule endhead raggedright arraybackslash textbf textit text
 textbackslash textasciitilde textasciicircum textless textgreater textbar ensuremath dots ldots
 frac tfrac dfrac sqrt left right cdot quad qquad text mathbf mathcal mathrm operatorname
 tilde hat bar overline times pm mp to leftarrow in approx sim equiv propto neq leq geq gtrsim lesssim
-wedge vee neg infty partial nabla int sum prod langle rangle surd ell Re Im
+wedge vee neg infty partial nabla int sum prod langle rangle surd ell Re Im circ
 alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho sigma
 tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
 exp log ln sin cos tan sinh cosh tanh arcsin arccos arctan max min lim sup inf det
