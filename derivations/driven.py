@@ -208,6 +208,7 @@ def compare(snap: Snapshots, cp: CompiledPotential, beta: float, times, edges: l
         grid = BoltzmannGrid(cp, beta, tt, edges)
         minima, labels = grid.basins()
         truth_basins, truth_other = grid.basin_fractions(test, labels, len(minima))
+        train_basins, _ = grid.basin_fractions(train, labels, len(minima))
         test_e = _subset(test, rng)
         floor_jsd = metrics.histogram_jsd(train, test, bins)
         resampled = float(np.median([metrics.histogram_jsd(train[rng.integers(0, len(train), n)], test, bins)
@@ -234,6 +235,7 @@ def compare(snap: Snapshots, cp: CompiledPotential, beta: float, times, edges: l
                          "energy_distance": metrics.energy_distance(_subset(x, rng), test_e),
                          "energy_distance_noise_floor": floor_ed, "basins": basins, "basins_other": other,
                          "basins_truth": truth_basins, "basins_truth_other": truth_other,
+                         "basins_train": train_basins,
                          "basin_minima": minima.tolist(), "n": len(x), "n_test": n})
         if progress:
             progress(done + 1, len(indices))

@@ -74,8 +74,8 @@ def driven_part(figures_dir: Path, progress=None) -> tuple[list, dict]:
                Figure(fig_c, f"V(t = {LANDSCAPE_TIME:g}) with the test particles, the frequency-estimated energy V̂, "
                              "and each method's samples."),
                Figure(fig_d, "The same for the fast drive."),
-               Figure(fig_basins, "Fast drive: the population of the truth's fullest basin of V(t,·) in each method's "
-                                  "samples.")]
+               Figure(fig_basins, "Fast drive: the largest difference of each method's basin populations (the basins "
+                                  "of V(t,·)) from the test half's, beside the train half's (dashed).")]
     out["rows"] = result.rows
     out["fast_rows"] = fast.rows
 
