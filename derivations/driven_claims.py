@@ -77,7 +77,7 @@ def _check_well():
                    "" if agree else "the radial term as printed is linear in r, a cone whose lowest point is the origin, "
                    "where arctan(y, x) is singular: particles gather there, the angular force grows like s/r and the "
                    "Hessian like s²/r², so no explicit step is stable where they are. A 'potential well within a "
-                   "bounded region' with s wells around the origin needs the square; the experiment below uses it")
+                   "bounded region' with s wells around the origin needs the square; the workbench's experiment uses it")
 
 
 def _check_wells():
