@@ -180,7 +180,6 @@ class Comparison:
     rows: list
     samples: dict  # {(t, method or "truth"): points} for the figures
     energies: dict  # {t: V̂ on the bins}
-    grids: dict  # {t: BoltzmannGrid}
 
 
 def compare(snap: Snapshots, cp: CompiledPotential, beta: float, times, edges: list, window: int = 2,
@@ -195,7 +194,7 @@ def compare(snap: Snapshots, cp: CompiledPotential, beta: float, times, edges: l
         raise PDEInputError(f"unknown method(s) {', '.join(sorted(unknown))}; known: {', '.join(METHODS)}")
     rng = np.random.default_rng(seed)
     bins = _overflow(edges)[:2]  # histogram_jsd bins the first two coordinates
-    rows, samples, energies, grids = [], {}, {}, {}
+    rows, samples, energies = [], {}, {}
     indices = sorted({snap.index(float(tt)) for tt in times})
     for done, r in enumerate(indices):
         tt = float(snap.times[r])
@@ -215,7 +214,7 @@ def compare(snap: Snapshots, cp: CompiledPotential, beta: float, times, edges: l
                                      for _ in range(RESAMPLES)]))
         floor_ed = metrics.energy_distance(_subset(train, rng), test_e)
         energy = histogram_energy(train, edges, beta)
-        energies[tt], grids[tt] = energy, grid
+        energies[tt] = energy
         samples[(tt, "truth")] = test
         for method in methods:
             if method == "boltzmann_exact":
@@ -239,7 +238,7 @@ def compare(snap: Snapshots, cp: CompiledPotential, beta: float, times, edges: l
                          "basin_minima": minima.tolist(), "n": len(x), "n_test": n})
         if progress:
             progress(done + 1, len(indices))
-    return Comparison(rows, samples, energies, grids)
+    return Comparison(rows, samples, energies)
 
 
 # -- thermodynamics of the driving ------------------------------------------------------------------------------

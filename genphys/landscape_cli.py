@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
-
-from pathlib import Path
 
 from analytic.errors import PDEInputError
 from derivations.driven import METHODS
@@ -73,7 +72,7 @@ def add_parser(sub, types) -> None:
     bol.add_argument("--bins", default="-1.5,1.5,30", metavar="LOW,HIGH,COUNT", help="the same bins on every axis")
 
 
-def _compiled(args, types, potential: str, params: list, values: list, beta: float, dim):
+def _compiled(types, potential: str, params: list, values: list, beta: float, dim):
     from derivations.driven import compiled
 
     _, _, _, params_of, values_of = types
@@ -105,7 +104,7 @@ def run(args, types) -> int:
         return _claims(args)
     if args.landscape_command == "compare":
         return _compare(args, types)
-    cp = _compiled(args, types, args.potential, args.param, args.value, args.beta, args.dim)
+    cp = _compiled(types, args.potential, args.param, args.value, args.beta, args.dim)
     names = [v.name for v in cp.potential.variables]
     if args.landscape_command == "boltzmann":
         from numeric.langevin import boltzmann_bins
@@ -180,7 +179,7 @@ def _compare(args, types) -> int:
 
     snap = Snapshots.load(args.run)
     m = snap.metrics
-    cp = _compiled(args, types, m["potential"], m.get("param", []), m.get("value", []), m["beta"], m.get("dim"))
+    cp = _compiled(types, m["potential"], m.get("param", []), m.get("value", []), m["beta"], m.get("dim"))
     axis = _bins(args.bins)
     T = float(snap.times[-1])
     times = [tt for tt in _floats(args.times, "--times") if tt <= T] or [T]

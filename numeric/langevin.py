@@ -218,6 +218,11 @@ class BoltzmannGrid:
         """F = −β⁻¹ ln Z over the widened box."""
         return -self.log_Z / self.beta
 
+    @property
+    def _inner_lo(self) -> np.ndarray:
+        """The lower corner of the bins' box (where the middle third of the widened grid starts)."""
+        return self.lo + np.array(self.shape) // 3 * self.h
+
     def _inner(self, a: np.ndarray) -> np.ndarray:
         """The middle third on every axis: the cells inside the bins."""
         return a[tuple(slice(n // 3, 2 * n // 3) for n in self.shape)]
@@ -264,8 +269,7 @@ class BoltzmannGrid:
             ptr = nxt
         roots, labels = np.unique(ptr, return_inverse=True)
         kept = np.bincount(labels, weights=mass.ravel()) >= BASIN_MASS
-        inner_lo = self.lo + np.array(shape) * self.h
-        minima = inner_lo + (np.stack(np.unravel_index(roots, shape), axis=1) + 0.5) * self.h
+        minima = self._inner_lo + (np.stack(np.unravel_index(roots, shape), axis=1) + 0.5) * self.h
         keep = np.flatnonzero(kept)
         if self.cp.d == 2:
             centre = np.array([0.5 * (e[0] + e[-1]) for e in self.edges])
@@ -280,8 +284,7 @@ class BoltzmannGrid:
     def basin_fractions(self, x: np.ndarray, labels: np.ndarray, count: int) -> tuple[list, float]:
         """(fraction of the points in each kept basin, the fraction elsewhere: other basins or off the bins)."""
         shape = np.array(labels.shape)
-        inner_lo = self.lo + shape * self.h
-        cell = np.floor((x - inner_lo) / self.h).astype(int)
+        cell = np.floor((x - self._inner_lo) / self.h).astype(int)
         inside = np.all((cell >= 0) & (cell < shape), axis=1)
         lab = np.full(len(x), -1)
         lab[inside] = labels[tuple(cell[inside].T)]
@@ -297,8 +300,6 @@ def boltzmann_bins(cp: CompiledPotential, beta: float, tt: float, edges: list, s
 # -- the period of a driven potential -----------------------------------------------------------------------------
 PERIOD_TOL = 1e-6  # max |V(t + τ, x) − V(t, x)| relative to V's range over the probe points (Brent's search finds
 #                    the period to about √ε·τ ≈ 1e-8 τ; the gap is linear in the error of τ)
-
-
 ALIAS_DIVISORS = 200  # τ/k tried for k up to this, once a τ is found
 
 
