@@ -13,7 +13,8 @@
   subsamples (see its docstring);
 - memorisation: distance of each sample to its nearest training point; the fraction closer than
   ε = 0.01 × the median nearest-neighbour distance among the training points;
-- cumulants κ2, κ4 of each coordinate, averaged over coordinates (κ4 = m4 − 3 m2²).
+- cumulants κ2, κ4, κ6, κ8 of each coordinate, averaged over coordinates: unbiased k-statistics with
+  blocked-jackknife standard errors (numeric.statistics).
 Pairwise sums are chunked: at most PAIRS_PER_CHUNK distances in memory at once.
 """
 
@@ -26,6 +27,8 @@ import numpy as np
 import scipy.spatial.distance
 
 from analytic.outcome import GeneratorOutcome
+
+from . import statistics
 
 PAIRS_PER_CHUNK = 1 << 22
 
@@ -206,11 +209,13 @@ def memorisation(samples, train) -> dict:
             "fraction_within_epsilon": float(np.mean(nn < eps))}
 
 
-def cumulants(X) -> dict:
-    X = np.asarray(X, float)
-    c = X - X.mean(axis=0)
-    m2, m4 = (c ** 2).mean(axis=0), (c ** 4).mean(axis=0)
-    return {"kappa2": float(m2.mean()), "kappa4": float((m4 - 3 * m2 ** 2).mean())}
+def cumulants(X, orders=(2, 4, 6, 8)) -> dict:
+    """κ_r of each coordinate averaged over coordinates, as unbiased k-statistics with blocked-jackknife
+    errors (numeric.statistics): {"kappa2": …, "kappa2_se": …, …}."""
+    out = {}
+    for r, (value, se) in statistics.cumulants(X, orders).items():
+        out[f"kappa{r}"], out[f"kappa{r}_se"] = value, se
+    return out
 
 
 def report(samples, held_out, train, baseline_split, weights=None) -> dict:

@@ -42,10 +42,11 @@ def test_other_metrics_separate_equal_from_different_sets(rng):
     assert metrics.histogram_jsd(X, Y) < metrics.histogram_jsd(X, Z)
     mem = metrics.memorisation(X[:50] + 1e-9, X)
     assert mem["fraction_within_epsilon"] == 1.0
-    # a Gaussian has κ4 = 0; a uniform on [−1, 1] has κ2 = 1/3, κ4 = −2/15
-    u = rng.uniform(-1, 1, size=(200000, 1))
-    assert metrics.cumulants(u)["kappa4"] == pytest.approx(-2 / 15, abs=3e-3)
-    assert metrics.cumulants(rng.normal(size=(200000, 1)))["kappa4"] == pytest.approx(0, abs=0.03)
+    # a Gaussian has κ4 = 0; a uniform on [−1, 1] has κ2 = 1/3, κ4 = −2/15 (tests/test_statistics.py: errors)
+    u = metrics.cumulants(rng.uniform(-1, 1, size=(200000, 1)))
+    assert abs(u["kappa4"] + 2 / 15) < 4 * u["kappa4_se"]
+    g = metrics.cumulants(rng.normal(size=(200000, 1)))
+    assert abs(g["kappa4"]) < 4 * g["kappa4_se"]
 
 
 def test_systematic_resampling_keeps_proportions(rng):
