@@ -354,6 +354,29 @@ def _check_quartic():
                    "branch); for Re σ0 < 0 use (π/2)√(−σ0/λ) e^ξ [I_{−1/4}(ξ) + I_{1/4}(ξ)]")
 
 
+def _check_path_identities():
+    """A one-step Gaussian chain with a known Z and KL (tests/test_pathspace.py derives them): π_0 = N(0, 1),
+    x1 = x0 + ξ, q_B(x0 | x1) = N(x1/2, ½), S(x) = x²/2, so Z = √(2π) and KL(P_F‖Q_B) = ½ − ½ log 2."""
+    import math
+
+    import numpy as np
+    from scipy.stats import norm
+
+    from numeric.pathspace import PathPair, simulate
+
+    pair = PathPair(log_prior=lambda y: norm.logpdf(y[:, 0]), sample_prior=lambda rng, n: rng.standard_normal((n, 1)),
+                    drift_forward=lambda y, tt: np.zeros_like(y), drift_backward=lambda y, tt: -0.5 * y,
+                    action=lambda y: 0.5 * y[:, 0] ** 2, times=[0.0, 1.0], sigma=[1.0],
+                    sigma_backward=[math.sqrt(0.5)])
+    work = simulate(pair, 100_000, seed=0)
+    log_z, kl_true = 0.5 * math.log(2 * math.pi), 0.5 - 0.5 * math.log(2)
+    (lz, lz_se), (kl, kl_se), (js, js_se) = work.log_Z(), work.kl(log_z), work.jarzynski_sigma(log_z)
+    ok = abs(lz - log_z) < 4 * lz_se and abs(kl - kl_true) < 4 * kl_se and abs(js - 1) < 4 * js_se and kl > 0
+    return Finding(ok, f"10⁵ paths: log⟨e^(−W)⟩ = {lz:.4f} ± {lz_se:.1g} (log Z = {log_z:.4f}); ⟨Σ⟩ = {kl:.4f} ± "
+                   f"{kl_se:.1g} (KL = {kl_true:.4f}); ⟨e^(−Σ)⟩ = {js:.4f} ± {js_se:.1g}",
+                   "" if ok else "an identity fails beyond 4 standard errors")
+
+
 CLAIMS = [
     Claim("ve-action", WHERE + ", VE", "∂τS = ½(ΔS − |∇S|²)", _check_ve_action),
     Claim("ve-score", WHERE + ", VE", "∂τs = ½∇(∇·s + |s|²)", _check_ve_score),
@@ -378,6 +401,8 @@ CLAIMS = [
           "∂φ/∂τ = −∇S + √2η (⟨ηη⟩ = 2αδ) and ∂P/∂τ = α∫δ(δ + δS)P", _check_stochastic_quantisation),
     Claim("cumulant-flow", "How correlations are destroyed and rebuilt", "κ2(t) = μ2(0)f² + Ξ; κ_{n>2}(t) = κ_n(0)fⁿ",
           _check_cumulant_flow),
+    Claim("path-identities", "Change-of-measure identities", "⟨e^{−Σ}⟩ = 1, ⟨e^{−W}⟩ = Z, ⟨Σ⟩ = KL(P_F‖Q_B) ≥ 0",
+          _check_path_identities),
     Claim("quartic-z", "Complex Langevin, quartic model", "Z = √(4ξ/σ0) e^ξ K_{−1/4}(ξ), ξ = σ0²/(8λ), σ0 = A + iB",
           _check_quartic),
 ]
@@ -428,3 +453,167 @@ def ladder(sde: SDE, values: dict | None = None, mixture: bool = False) -> dict:
                       for r in lad.rungs()],
             "checks": [{"rung": c["rung"], **c["residual"].to_json()} for c in checks],
             "velocity_closes": lad.velocity_closes, "heat_bridge": bridge}
+
+
+# --- the cumulant flow (`genphys cumulants`) ----------------------------------------------------------
+CLOSED_FORM = "closed form: κ_r(t) = f(t)^r κ_r(0) (+ Ξ(t) for r = 2), κ_r(0) the data's k-statistics"
+EM_STEP = 1e-3
+
+
+def cumulant_flow(sde: SDE, data, times, orders=(2, 4, 6, 8), values: dict | None = None, seed: int = 0,
+                  step: float = EM_STEP, progress=None) -> list[dict]:
+    """κ_r of the forward process at each time, from data (n, d) at t = 0: rows {"t", "order", "value", "stderr",
+    "method"}. Linear SDEs: the closed form (``CLOSED_FORM``; stderr the data's jackknife carried through the
+    same map). Otherwise Monte Carlo: one Euler–Maruyama path per data point with ``step`` (stderr the jackknife
+    of the samples at t; the O(step) discretisation bias is not in it)."""
+    import numpy as np
+
+    from analytic.errors import GenphysError, PDEInputError
+    from analytic.sde import linear
+    from numeric import statistics
+    from numeric.lambdified import np_real_function
+    from numeric.thermo import Process
+
+    data = np.asarray(data, float)
+    data = data.reshape(len(data), -1)
+    orders = statistics.check_orders(orders)
+    times = sorted(float(tt) for tt in times)
+    if not times or times[0] < 0 or not all(np.isfinite(times)):
+        raise PDEInputError(f"times must be finite and ≥ 0; got {times}")
+    num = numeric_sde(sde, values)
+    d = data.shape[1]
+    if not num.componentwise and len(num.variables) != d:
+        raise PDEInputError(f"the SDE has {len(num.variables)} coordinates but the data have {d} columns; use the "
+                            "componentwise form dX = … for any dimension")
+    statistics.cumulants(data, orders)  # the data's own checks (finite, enough rows) before any work
+    rows = []
+    try:
+        process = Process(linear(num), {}, d)
+    except GenphysError:
+        process = None
+    if process is not None:
+        for tt in times:
+            f, Xi = process.f(tt), process.Xi(tt)
+            scale = np.stack([f ** r for r in orders], axis=1)
+            offset = np.stack([Xi if r == 2 else np.zeros(d) for r in orders], axis=1)
+            for r, (value, se) in statistics.cumulants(data, orders, scale=scale, offset=offset).items():
+                rows.append({"t": tt, "order": r, "value": value, "stderr": se, "method": CLOSED_FORM})
+        return rows
+    names = num.variables
+    drift = np_real_function(list(num.drift), (*names, t))
+    noise = np_real_function(list(num.diffusion), (t,))
+    x = data.copy()
+    rng = np.random.default_rng(seed)
+    now, method = 0.0, f"Monte Carlo: Euler–Maruyama, step {step:g}, one path per data point"
+    for i, tt in enumerate(times):
+        steps = int(np.ceil((tt - now) / step - 1e-9))
+        h = (tt - now) / steps if steps else 0.0
+        for _ in range(steps):
+            columns = [x] if num.componentwise else [x[:, j] for j in range(d)]
+            b = np.stack(drift(*columns, np.full(x.shape if num.componentwise else len(x), now)), axis=-1)
+            b = b.reshape(x.shape)
+            g = np.array([float(v) for v in noise(np.array(now))])
+            x = x + b * h + g * np.sqrt(h) * rng.standard_normal(x.shape)
+            now += h
+        if not np.all(np.isfinite(x)):
+            raise PDEInputError(f"the Euler–Maruyama paths left the finite numbers before t = {tt:g}: the drift "
+                                "is too stiff for the step; pass a smaller step")
+        for r, (value, se) in statistics.cumulants(x, orders).items():
+            rows.append({"t": tt, "order": r, "value": value, "stderr": se, "method": method})
+        if progress:
+            progress(i + 1, len(times))
+    return rows
+
+
+# --- the lattice comparison (`genphys lattice compare`) ---------------------------------------------
+def _lattice_table(sets: dict) -> list[dict]:
+    """Rows {"observable", "values": {set name: (value, stderr)}} for ⟨|M|⟩, χ₂, U_L, the cumulants of M and of
+    single sites, and G(r) (connected; r = 0 … L/2)."""
+    from numeric import lattice, statistics
+
+    per = {name: (lattice.observables(c), statistics.cumulants(lattice.magnetisation(c), (2, 4, 6, 8)),
+                  statistics.cumulants(c.reshape(len(c), -1), (2, 4, 6, 8)), lattice.two_point(c))
+           for name, c in sets.items()}
+    rows = [{"observable": key, "values": {n: per[n][0][key] for n in sets}} for key in ("abs_M", "chi2", "U_L")]
+    for r in (2, 4, 6, 8):
+        rows.append({"observable": f"κ{r}(M)", "values": {n: per[n][1][r] for n in sets}})
+    for r in (2, 4, 6, 8):
+        rows.append({"observable": f"κ{r}(φ_x)", "values": {n: per[n][2][r] for n in sets}})
+    first = next(iter(per.values()))[3]
+    for i, rr in enumerate(first["r"]):
+        rows.append({"observable": f"G({int(rr)})",
+                     "values": {n: (float(per[n][3]["G"][i]), float(per[n][3]["stderr"][i])) for n in sets}})
+    return rows
+
+
+def lattice_compare(folder, pde_text: str = "phi_t - lap(phi)", params: dict | None = None, n_samples: int = 2000,
+                    steps: int = 100, seed: int = 0, progress=None) -> dict:
+    """The learned-free generator of ``pde_text`` (dimension L²) on the ensemble's train half (whole chains),
+    against its test half: the table of ``_lattice_table`` for train, test and generated configurations, with
+    the memorisation of the generated ones (numeric.metrics.memorisation)."""
+    import numpy as np
+
+    from analytic.errors import PDEInputError
+    from analytic.grammar import parse
+    from numeric import metrics
+    from numeric.lattice import Ensemble
+    from .derive import derive
+    from .generate import heat_derivation, learned_free_run, parameters_for
+
+    ens = Ensemble.load(folder)
+    train, test = ens.split(0.5)
+    V = ens.L ** 2
+    if len(train) < 10 or len(test) < 10:
+        raise PDEInputError(f"the ensemble in {folder} has {len(ens.configs)} configurations; the comparison needs at "
+                            "least 10 in each half")
+    pde = parse(pde_text, params)
+    d = heat_derivation(V) if pde.canonical == parse("phi_t - lap(phi)").canonical else derive(pde, dim=V)
+    values = parameters_for(d, None)
+    flat = train.reshape(len(train), V)
+    _, T, t_min, run = learned_free_run(d, flat, values, n_samples, steps, rng=np.random.default_rng(seed),
+                                        device="cpu", progress=progress)
+    finite = np.all(np.isfinite(run.samples), axis=1)
+    if finite.sum() < 10:
+        raise PDEInputError(f"only {int(finite.sum())} of {n_samples} generated configurations are finite")
+    generated = run.samples[finite].reshape(-1, ens.L, ens.L)
+    sets = {"train": train, "test": test, "generated": generated}
+    return {"run": str(folder), "pde": d.pde.canonical, "L": ens.L, "kappa": ens.theory.kappa, "lam": ens.theory.lam,
+            "n_train": len(train), "n_test": len(test), "n_samples": int(finite.sum()), "T": T, "t_min": t_min,
+            "nfe": run.nfe, "table": _lattice_table(sets),
+            "memorisation": metrics.memorisation(generated.reshape(len(generated), V), flat),
+            "convention": "M = (1/V) Σ_x φ_x in the hopping normalisation S = Σ −2κ φ_x φ_{x+μ} + φ² + λ(φ² − 1)²; "
+                          "χ₂ = V(⟨M²⟩ − ⟨M⟩²); U_L = 1 − ⟨M⁴⟩/(3⟨M²⟩²); κ_r unbiased k-statistics; errors by "
+                          "the blocked jackknife (100 blocks; blocks of consecutive configurations of a chain)"}
+
+
+# --- the cumulant flow along the reverse process (the report's figure) ------------------------------
+#: the heat equation φ_t = Δφ read as the forward SDE it is the Fokker–Planck equation of (D = 1)
+HEAT_SDE = "dX = sqrt(2) dW"
+
+
+def reverse_cumulants(data, n_samples: int = 2000, steps: int = 60, T: float = 2.0, t_min: float = 1e-3,
+                      seed: int = 0, orders=(2, 4, 6)) -> dict:
+    """The forward closed-form flow κ_r(t) of the heat equation (``HEAT_SDE``) from the data, beside the k-statistics
+    of the learned-free heat generator's particles at each time of its reverse run (every lineage kept): the
+    generator carries the data's cumulants back only as far as its exact field reproduces them."""
+    import numpy as np
+
+    from numeric import statistics
+    from numeric.generators import integrate, log_times, sample_prior
+    from .fields import field as make_field
+    from .generate import heat_derivation
+
+    data = np.asarray(data, float).reshape(len(data), -1)
+    f = make_field(heat_derivation(data.shape[1]), data, device="cpu")
+    rng = np.random.default_rng(seed)
+    x0, _ = sample_prior(f, T, n_samples, "exact", rng)
+    times = log_times(T, t_min, steps)
+    run = integrate(f, x0, times, "heun", keep=n_samples, rng=rng)
+    picked = sorted(set(np.linspace(0, len(run.times) - 1, 12).astype(int)))
+    forward = cumulant_flow(parse_sde(HEAT_SDE), data, [float(run.times[i]) for i in picked], orders)
+    reverse = []
+    for i in picked:
+        for r, (value, se) in statistics.cumulants(run.trajectories[i], orders).items():
+            reverse.append({"t": float(run.times[i]), "order": r, "value": value, "stderr": se})
+    return {"sde": HEAT_SDE, "forward": forward, "reverse": reverse, "n_data": len(data), "n_samples": n_samples,
+            "steps": steps, "T": T, "t_min": t_min}

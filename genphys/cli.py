@@ -138,6 +138,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-verify", action="store_true", help="skip the generator runs")
     rep.add_argument("--no-thermo", action="store_true", help="skip the non-equilibrium thermodynamics part")
     rep.add_argument("--no-driven", action="store_true", help="skip the driven-systems part (the Printz experiment)")
+    rep.add_argument("--no-zhou", action="store_true", help="skip the SDE-ladder, cumulant and lattice part (Zhou)")
     rep.add_argument("--pdf", action="store_true", help="also compile report.tex (latexmk or pdflatex)")
     rep.add_argument("--out", default="genphys-report", help="output folder (default genphys-report)")
     rep.add_argument("--seed", type=_seed, default=0)
@@ -145,10 +146,11 @@ def _build_parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
-    from . import landscape_cli, thermo_cli
+    from . import landscape_cli, thermo_cli, zhou_cli
 
     thermo_cli.add_parser(sub, _TYPES)
     landscape_cli.add_parser(sub, _TYPES)
+    zhou_cli.add_parser(sub, _TYPES)
     return parser
 
 
@@ -260,7 +262,7 @@ def _run_report(args) -> int:
     sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress)
     with run_folder(out, "report") as stage:
         written = build(stage, sections, pdf=args.pdf, progress=_progress, thermo=not args.no_thermo,
-                            driven=not args.no_driven)
+                            driven=not args.no_driven, zhou=not args.no_zhou)
     for key in ("html", "markdown", "tex", "pdf"):
         if written.get(key):
             print(f"wrote {out / Path(written[key]).name}")
@@ -388,6 +390,12 @@ def _run_landscape(args) -> int:
     return landscape_cli.run(args, _TYPES)
 
 
+def _run_zhou(args) -> int:
+    from . import zhou_cli
+
+    return zhou_cli.run(args, _TYPES)
+
+
 def _run_thermo(args) -> int:
     from . import thermo_cli
 
@@ -400,7 +408,7 @@ _TYPES = (_positive_number, _count, _seed, _params, _values_of)
 
 #: options whose value may start with a minus sign and a comma list ("--bins -1.5,1.5,30"), which argparse
 #: would otherwise read as an option of its own
-_LIST_OPTIONS = ("--bins", "--mu-range", "--sigma2-range", "--q", "--t", "--eval")
+_LIST_OPTIONS = ("--bins", "--mu-range", "--sigma2-range", "--q", "--t", "--eval", "--orders")
 
 
 def _attach_list_values(argv: list[str]) -> list[str]:
@@ -424,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
                "verify": _run_verify, "report": _run_report, "score": _run_score,
-               "thermo": _run_thermo, "landscape": _run_landscape}[args.command]
+               "thermo": _run_thermo, "landscape": _run_landscape, "ladder": _run_zhou, "cumulants": _run_zhou,
+               "lattice": _run_zhou}[args.command]
         return run(args)
     except GenphysError as exc:
         return _fail(exc.kind, " ".join(str(exc).split()), want_json,

@@ -216,7 +216,7 @@ class Ensemble:
     thermalisation: dict  # the drift and stuck-chain check of ⟨|M|⟩ (module docstring); "agree" is the verdict
     divergences: int  # sampling trajectories with a non-finite H, all rejected
 
-    def _metadata(self) -> dict:
+    def metadata(self) -> dict:
         return {"kappa": float(self.theory.kappa), "lam": float(self.theory.lam), "n": len(self.configs),
                 "L": self.L, "chains": self.chains, "acceptance": self.acceptance, "step_size": self.step_size,
                 "steps": self.steps, "thermalise": self.thermalise, "separation": self.separation,
@@ -229,7 +229,7 @@ class Ensemble:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "configs.npy", self.configs)
-        (folder / "ensemble.json").write_text(json.dumps(self._metadata(), indent=1, allow_nan=False))
+        (folder / "ensemble.json").write_text(json.dumps(self.metadata(), indent=1, allow_nan=False))
         return folder
 
     @classmethod

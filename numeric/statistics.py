@@ -142,11 +142,13 @@ def check_orders(orders) -> list[int]:
     return orders
 
 
-def cumulants(x, orders=(2, 4, 6, 8), blocks: int | None = None) -> dict:
+def cumulants(x, orders=(2, 4, 6, 8), blocks: int | None = None, scale=None, offset=None) -> dict:
     """{order: (k_r, se)}: unbiased k-statistics with blocked-jackknife errors (module docstring).
 
     ``x`` of shape (n,) is one variable; of shape (n, d), the k-statistics of each column averaged over the
-    columns (single sites of a lattice, coordinates of samples), the jackknife taken on that average."""
+    columns (single sites of a lattice, coordinates of samples), the jackknife taken on that average.
+    ``scale`` and ``offset`` (each (d, len(orders)), default 1 and 0) map column j's k_r to scale·k_r + offset
+    before the average, inside the jackknife (the cumulant flow of a linear SDE is such a map)."""
     orders = check_orders(orders)
     x = np.asarray(x, float)
     if x.ndim not in (1, 2) or x.size == 0:
@@ -163,10 +165,13 @@ def cumulants(x, orders=(2, 4, 6, 8), blocks: int | None = None) -> dict:
     c = x - shift
     powers = c[:, :, None] ** np.arange(1, r_max + 1)  # (n, d, r): their means are S_q / n per column
 
+    a = np.ones((d, len(orders))) if scale is None else np.broadcast_to(np.asarray(scale, float), (d, len(orders)))
+    b = np.zeros((d, len(orders))) if offset is None else np.broadcast_to(np.asarray(offset, float), (d, len(orders)))
+
     def statistic(means, count):
         S = means.reshape(*means.shape[:-1], d, r_max) * np.asarray(count, float)[..., None, None]
         k = [k_statistic(S, np.asarray(count, float)[..., None], r) + (shift if r == 1 else 0.0) for r in orders]
-        return np.stack([np.mean(kr, axis=-1) for kr in k], axis=-1)
+        return np.stack([np.mean(a[:, j] * kr + b[:, j], axis=-1) for j, kr in enumerate(k)], axis=-1)
 
     values, errors = jackknife(powers.reshape(n, d * r_max), statistic, blocks)
     return {r: (float(v), float(e)) for r, v, e in zip(orders, values, errors)}

@@ -211,3 +211,16 @@ def test_report_renders_in_a_browser(small_report, tmp_path):
     ink = np.mean(np.any(pixels < 0.9, axis=-1))  # share of non-white pixels: text, tables, figures
     colour = np.mean(np.ptp(pixels, axis=-1) > 0.2)  # saturated pixels: the figures' lines and links
     assert 0.03 < ink < 0.6 and colour > 0.001, (ink, colour)
+
+
+def test_report_zhou_part(small_report):
+    """Zhou's slides: the ladder table, the claims with reasons, the cumulant-flow figure, the lattice comparison."""
+    page = (small_report / "index.html").read_text()
+    for title in ("The ladder of the presets, substituted back", "The cumulant hierarchy along the flow",
+                  "Lattice φ⁴: HMC against the learned-free generator"):
+        assert title in page, title
+    assert (small_report / "figures" / "zhou_cumulants.png").stat().st_size > 10_000
+    data = json.loads((small_report / "zhou.json").read_text())
+    assert all(c["holds"] for lad in data["ladders"] for c in lad["checks"])
+    assert {"symmetric", "broken"} == set(data["lattice"])
+    assert any(r["agree"] is False for r in data["claims"])

@@ -15,7 +15,7 @@ EXPECTED = {"ve-action": True, "ve-score": True, "ve-velocity": True, "ve-heat":
             "vp-score": True, "vp-velocity": True, "fm-action": True, "fm-score": True, "fm-velocity": False,
             "sb-action": None, "sb-score": None, "sb-velocity": True, "heat-kernel": False, "heat-fp": False,
             "score-pde": True, "ve-kernel": True, "stochastic-quantisation": False, "cumulant-flow": False,
-            "quartic-z": True}
+            "path-identities": True, "quartic-z": True}
 
 
 def test_slides_claims():
@@ -77,3 +77,108 @@ def test_quartic_partition_function_against_quadrature():
     assert rel < 1e-25
     printed, quad, rel = quartic_z(-1, 1)  # the control: outside Re σ0 > 0 the closed form is wrong
     assert rel > 0.1
+
+
+# --- the cumulant flow --------------------------------------------------------------------------------
+def test_cumulant_flow_agrees_with_monte_carlo_within_3_se():
+    """Closed form from the data's k-statistics against k-statistics of fresh samples of X_t drawn from the OU
+    transition kernel (x_t = f x0 + √Ξ ξ): within 3 combined standard errors at every (t, order). The control: the
+    slide's κ2(t) = μ2(0) f² + Ξ on data with mean 2 is many errors off."""
+    import numpy as np
+
+    from derivations.zhou import cumulant_flow
+    from numeric.statistics import cumulants
+
+    rng = np.random.default_rng(11)
+    data = 2 + rng.uniform(size=(40000, 1))
+    rows = cumulant_flow(parse_sde("ou"), data, [0.0, 0.3, 1.0], (1, 2, 4, 6))
+    for tt in (0.0, 0.3, 1.0):
+        f, Xi = np.exp(-tt), 1 - np.exp(-2 * tt)
+        x_t = f * (2 + rng.uniform(size=(40000, 1))) + np.sqrt(Xi) * rng.standard_normal((40000, 1))
+        mc = cumulants(x_t, (1, 2, 4, 6))
+        for row in (r for r in rows if r["t"] == tt):
+            value, se = mc[row["order"]]
+            assert abs(row["value"] - value) < 3 * np.hypot(row["stderr"], se), (tt, row, value, se)
+            assert row["method"].startswith("closed form")
+        k2 = next(r for r in rows if r["t"] == tt and r["order"] == 2)
+        mu2 = float(np.mean(data ** 2))
+        slide = mu2 * f ** 2 + Xi
+        if tt < 1:
+            assert abs(slide - mc[2][0]) > 10 * np.hypot(k2["stderr"], mc[2][1])
+
+
+def test_cumulant_flow_monte_carlo_for_a_nonlinear_drift():
+    import numpy as np
+
+    from derivations.zhou import cumulant_flow
+
+    data = np.random.default_rng(3).standard_normal((4000, 1))
+    rows = cumulant_flow(parse_sde("dX = -X**3 dt + dW"), data, [0.05], (2, 4), step=0.01)
+    assert all(r["method"].startswith("Monte Carlo") and r["stderr"] > 0 for r in rows)
+    # the cubic drift pulls the tails in: κ4 goes negative from the Gaussian's 0, beyond its error
+    k4 = next(r for r in rows if r["order"] == 4)
+    assert k4["value"] < 0
+
+
+# --- the CLI ------------------------------------------------------------------------------------------
+def _cli(capsys, *argv):
+    import json
+
+    from genphys.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if "--json" in argv and out.strip() else out), err
+
+
+def test_cli_ladder_and_cumulants(tmp_path, capsys):
+    import numpy as np
+
+    code, doc, _ = _cli(capsys, "ladder", "--json")
+    assert code == 0 and {r["key"] for r in doc["claims"]} == set(EXPECTED)
+    tex = tmp_path / "ladder.tex"
+    code, doc, _ = _cli(capsys, "ladder", "--sde", "ou", "--latex", str(tex), "--json")
+    assert code == 0 and all(c["holds"] for c in doc["checks"]) and r"\frac" in tex.read_text()
+    data = tmp_path / "u.npy"
+    np.save(data, np.random.default_rng(0).uniform(size=(500, 2)))
+    code, doc, _ = _cli(capsys, "cumulants", "--sde", "ve", "--data", str(data), "--t", "0,0.1,1", "--orders", "2,4",
+                        "--json")
+    assert code == 0 and len(doc["cumulants"]) == 6
+    assert set(doc["cumulants"][0]) == {"t", "order", "value", "stderr", "method"}
+
+
+def test_cli_lattice(tmp_path, capsys):
+    code, doc, _ = _cli(capsys, "lattice", "hmc", "--L", "4", "--kappa", "0.2", "--n", "400", "--out",
+                        str(tmp_path / "lat"), "--json")
+    assert code == 0 and 0.5 < doc["acceptance"] < 1 and doc["thermalisation"]["agree"]
+    code, doc, _ = _cli(capsys, "lattice", "compare", str(tmp_path / "lat"), "--n-samples", "200", "--steps", "20",
+                        "--json")
+    assert code == 0 and doc["n_train"] == doc["n_test"] == 200
+    names = [r["observable"] for r in doc["table"]]
+    assert {"abs_M", "chi2", "U_L", "κ8(M)", "κ8(φ_x)", "G(0)", "G(2)"} <= set(names)
+    assert doc["memorisation"]["fraction_within_epsilon"] > 0.2  # the exact field lands on training configurations
+
+
+def test_cli_bad_input(tmp_path, capsys):
+    import numpy as np
+
+    data = tmp_path / "u.npy"
+    np.save(data, np.random.default_rng(0).uniform(size=(6, 1)))
+    from numeric.lattice import Phi4, hmc
+
+    bad = hmc(Phi4(0.2, 0.022), 4, 64).save(tmp_path / "bad")
+    configs = np.load(bad / "configs.npy")
+    configs[3, 1, 1] = np.nan
+    np.save(bad / "configs.npy", configs)
+    cases = [(["cumulants", "--data", str(data), "--orders", "2,9"], "orders must be integers from 1 to 8"),
+             (["cumulants", "--data", str(data), "--orders", "0"], "orders must be integers from 1 to 8"),
+             (["cumulants", "--data", str(data), "--orders", "8"], "needs at least 10 samples; got 6"),
+             (["cumulants", "--data", str(data), "--sde", "dX = __import__('os') dt + dW"], ""),
+             (["ladder", "--sde", "dX = eval(1) dt + dW"], ""),
+             (["lattice", "hmc", "--L", "1"], ""),
+             (["lattice", "compare", str(bad)], "1 non-finite")]
+    for argv, message in cases:
+        code, out, err = _cli(capsys, *argv)
+        assert code == 2, (argv, err)
+        assert err.strip().count("\n") == 0 and "Traceback" not in err, (argv, err)
+        assert message in err, (argv, err)
