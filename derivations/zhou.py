@@ -9,7 +9,7 @@ Exact solutions (closed forms checked against their own Fokker–Planck equation
     VP       ρ = N(x; f m, f² c + Ξ) for dX = −½β(t) X dt + √β dW, β = 0.1 + 19.9 t (the `vp` preset);
     FM       X_t = (1 − t)X_0 + tX_1, X_0 ~ N(0, 1), X_1 ~ N(1, ¼) independent: ρ_t = N(t, (1 − t)² + t²/4),
              v = E[X_1 − X_0 | X_t = x] and Σ = Var(X_1 − X_0 | X_t) from the joint Gaussian;
-    SB       the Brownian bridge dX = −X/(1 − t) dt + dW (ε = 1) from N(0, ½): ρ_t = N(0, (1 − t)²/2 + t(1 − t)).
+    SB       the Brownian bridge dX = −X/(1 − t) dt + √ε dW (ε = ½) from N(0, ½): ρ_t = N(0, (1 − t)²/2 + εt(1 − t)).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from analytic.sde_grammar import parse_sde, sde_values
 from .claims import Claim, Finding
 
 x = X  # the slides' one coordinate is the SDE grammar's componentwise X
+#: the Schrödinger-bridge rows are checked on the Brownian bridge to 0 with noise √ε, ε ≠ 1 so that ε and ε² differ
+SB_TEXT, SB_EPS = "dX = -X/(1 - t) dt + sqrt(eps) dW", 0.5
 WHERE = "General SDE ladder, table"
 
 
@@ -170,41 +172,50 @@ def _fm():
     return rho, S, -sp.diff(S, x), v, Sigma
 
 
+_FM_REASON = ("the row is the continuity equation rewritten (∇·(ρv)/ρ = ∇·v − v·∇S), so what the substitution tests "
+              "is that the flow-matching v = E[X1 − X0 | X_t] carries the marginals of X_t, which holds")
+
+
 def _check_fm_action():
     rho, S, s, v, _ = _fm()
     expr = sp.diff(S, t) - (sp.diff(v, x) - v * sp.diff(S, x))
     ours = sp.diff(S, t) - sp.diff(rho * v, x) / rho  # −∂t log ρ = ∇·(ρv)/ρ, the continuity equation
-    return _pair(expr, ours, [sp.diff(S, t)])
+    return _pair(expr, ours, [sp.diff(S, t)], reason=_FM_REASON)
 
 
 def _check_fm_score():
     rho, S, s, v, _ = _fm()
     expr = sp.diff(s, t) + sp.diff(sp.diff(v, x) + v * s, x)
     ours = sp.diff(s, t) + sp.diff(sp.diff(rho * v, x) / rho, x)  # ∇ of the continuity equation over ρ
-    return _pair(expr, ours, [sp.diff(s, t)])
+    return _pair(expr, ours, [sp.diff(s, t)], reason=_FM_REASON)
 
 
 def _check_fm_velocity():
     rho, S, s, v, Sigma = _fm()
     lhs = sp.diff(v, t) + v * sp.diff(v, x)
     return _pair(lhs + Sigma, lhs + sp.diff(rho * Sigma, x) / rho, [sp.diff(v, t)], reason=(
-        "the printed right side −ρ⁻¹(ρΣ) is −Σ, a matrix where a vector belongs: the divergence is missing. "
+        "the printed right side −ρ⁻¹(ρΣ) is −Σ, a matrix where a vector belongs: the divergence is missing "
+        "(possibly lost in the slides' transcription). "
         "Straight paths carry u = X_1 − X_0 unchanged, so ∂t(ρv) + ∇·(ρ E[u uᵀ | x]) = 0 with E[u uᵀ | x] = v vᵀ + Σ, "
         "Σ = Cov(X_1 − X_0 | X_t = x): ∂t v + (v·∇)v = −ρ⁻¹ ∇·(ρΣ)"))
 
 
 # --- Schrödinger bridge: dX = ε∇η dt + √ε dW ------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
+def _sb_ladder() -> Ladder:
+    return Ladder(numeric_sde(parse_sde(SB_TEXT, {"eps": "positive"}), {"eps": SB_EPS}))
+
+
 def _sb():
-    eps = sp.Integer(1)
-    var = (1 - t) ** 2 / 2 + t * (1 - t)
+    eps = sp.nsimplify(SB_EPS)
+    var = (1 - t) ** 2 / 2 + eps * t * (1 - t)  # f² σ0² + Ξ with f = 1 − t, Ξ = ε t(1 − t), σ0² = ½
     rho = _gauss(0, var)
     drift = -x / (1 - t)
     _solves(rho, drift, eps / 2)
     S = -sp.log(rho)
     s = -sp.diff(S, x)
-    eta = -x ** 2 / (2 * (1 - t))  # ε ∇η = the drift
-    v = Ladder(parse_sde("dX = -X/(1 - t) dt + dW")).velocity((s,))[0]
+    eta = -x ** 2 / (2 * eps * (1 - t))  # ε ∇η = the drift
+    v = _sb_ladder().velocity((s,))[0]
     psi = sp.integrate(v, x)  # the probability-flow potential, ∇ψ = v
     return eps, rho, S, s, eta, psi, v
 
@@ -222,7 +233,7 @@ def _check_sb_action():
         return sp.diff(S, t) - (sp.diff(p, x, 2) - sp.diff(S, x) * sp.diff(p, x))
 
     literal, flow = _res(row(eps * eta), sp.diff(S, t)), _res(row(psi), sp.diff(S, t))
-    ours = sp.diff(S, t) - Ladder(parse_sde("dX = -X/(1 - t) dt + dW")).action_rhs(S)
+    ours = sp.diff(S, t) - _sb_ladder().action_rhs(S)
     return Finding(None, f"residual with ψ = εη {_fmt(literal)}; with ψ the flow potential {_fmt(flow)}; of ours "
                    f"{_fmt(_res(ours, sp.diff(S, t)))}", _SB_REASON)
 
@@ -242,7 +253,7 @@ def _check_sb_velocity():
     eps, rho, S, s, eta, psi, v = _sb()
     root = sp.sqrt(rho)
     expr = sp.diff(v, t) + v * sp.diff(v, x) + eps ** 2 / 2 * sp.diff(sp.diff(root, x, 2) / root, x)
-    ours = sp.diff(v, t) - Ladder(parse_sde("dX = -X/(1 - t) dt + dW")).velocity_rhs((v,))[0]
+    ours = sp.diff(v, t) - _sb_ladder().velocity_rhs((v,))[0]
     return _pair(expr, ours, [sp.diff(v, t)])
 
 
@@ -254,10 +265,10 @@ def _check_ve_kernel_variance():
     integral = sp.integrate(sigma ** (2 * u), (u, 0, t), conds="none")
     printed = (sigma ** (2 * t) - 1) / (2 * sp.log(sigma))
     ok = sp.simplify(integral - printed) == 0
-    return Finding(ok, f"∫_0^ξ σ^(2s) ds = {sp.simplify(integral)}: the printed variance "
+    return Finding(None if ok else False, f"∫_0^ξ σ^(2s) ds = {sp.simplify(integral)}: the printed variance "
                    f"{'equals' if ok else 'differs from'} it for unit white noise",
                    "the same slide states ⟨η(ξ)η(ξ′)⟩ = 2αδ(ξ − ξ′), for which the variance is 2α ∫g²: the kernel "
-                   "is consistent with it only for α = ½ (or unit noise)")
+                   "is consistent with it only for α = ½ (or unit noise), and α is not given")
 
 
 def _check_heat_kernel_variance():
@@ -282,8 +293,9 @@ def _check_heat_fp():
     ours = g ** 2 / 2 * sp.diff(P, x, 2)
     diff = sp.simplify(printed - ours)
     return Finding(diff == 0, f"dφ = g dW: ∂tP = (g²/2)∂²P; printed minus ours = {sp.sstr(diff)}",
-                   "the factor 1/Z has no meaning in a Fokker–Planck equation (Z normalises P*, not the flow): it "
-                   "must be ½ for unit white noise; g² may stand inside ∂² since g depends on t only")
+                   "Z normalises P*, not the flow, so it cannot stand in a Fokker–Planck equation: the factor must be "
+                   "½ for unit white noise (most likely a ½ lost in the slides' transcription: the next lines "
+                   "carry ½g²); g² may stand inside ∂² since g depends on t only")
 
 
 def _check_score_pde():
@@ -310,11 +322,14 @@ def _check_stochastic_quantisation():
                           / printed_stationary)
     if langevin != 0 or printed != 0:
         raise ValueError(f"internal: a stationary law fails its FP ({langevin}, {printed})")
-    return Finding(False,
+    same = sp.solve(sp.Eq(1 / (2 * alpha), 1), alpha)  # where e^{−S/(2α)} is e^{−S}
+    agree = False if not same else None
+    return Finding(agree,
                    "with ⟨ηη⟩ = 2αδ the Langevin equation has D = 2α and stationary law e^{−S/(2α)}; the printed "
                    "FP α∫δ(δ/δφ + δS/δφ)P has stationary law e^{−S} and is the FP of dφ = −α∇S dτ + √(2α) dW",
-                   "the two agree only for unit white noise and α = 1; as printed (2α noise) they fix different "
-                   "equilibria unless α = ½ is read into the Langevin equation and α = 1 into the FP")
+                   f"the stationary laws agree only at α = {same[0] if same else '—'} (or when the √2η of the Langevin "
+                   "equation is read as unit white noise, ⟨ηη⟩ = δ, and α = 1 in the FP); α is not fixed on the "
+                   "slide, and even at α = ½ the printed FP runs at half the Langevin equation's rate")
 
 
 def _check_cumulant_flow():
@@ -328,10 +343,13 @@ def _check_cumulant_flow():
     printed = mu2_0 * f ** 2 + Xi
     higher = all(sp.simplify(sp.diff(W, J, n).subs(J, 0) - kappas[n - 1] * f ** n) == 0 for n in range(3, 7))
     gap = sp.simplify(printed - k2)
-    return Finding(False, f"κ2(t) = κ2(0) f² + Ξ; the printed μ2(0) f² + Ξ exceeds it by {sp.sstr(gap)} (κ1(0) the "
+    centred = sp.simplify(gap.subs(kappas[0], 0)) == 0
+    agree = higher and (True if gap == 0 else None if centred else False)
+    return Finding(agree, f"κ2(t) = κ2(0) f² + Ξ; the printed μ2(0) f² + Ξ exceeds it by {sp.sstr(gap)} (κ1(0) the "
                    f"data's mean); κ_n(t) = κ_n(0) fⁿ for n = 3…6: {'holds' if higher else 'FAILS'}",
-                   "d²/dJ² log E[e^{J f x0}] at J = 0 is f² Var(x0), not f² E[x0²]: the two agree only for centred "
-                   "data (the slide's ✓ line repeats E_{P0}[x0²])")
+                   "the slide writes κ2(t) = μ2(t) = μ2(0)f² + Ξ, which assumes centred data: d²/dJ² log E[e^{J f x0}] "
+                   "at J = 0 is f² Var(x0), not f² E[x0²], so for data with a mean (a broken-phase lattice, two-moons) "
+                   "use κ2(0)f² + Ξ (the ✓ line repeats E_{P0}[x0²])")
 
 
 def quartic_z(sigma0, lam, dps: int = 40):
@@ -452,6 +470,10 @@ def ladder(sde: SDE, values: dict | None = None, mixture: bool = False) -> dict:
             "rungs": [{"rung": r.name, "latex": r.latex, "text": sp.sstr(sp.Eq(r.lhs, r.rhs, evaluate=False))}
                       for r in lad.rungs()],
             "checks": [{"rung": c["rung"], **c["residual"].to_json()} for c in checks],
+            # the velocity's PDE is built from the score PDE by v = b − D s alone: as an identity it would restate
+            # its own construction, so without an exact density it is listed as not checked
+            "unchecked": [r.name for r in lad.rungs() if r.name.startswith("velocity PDE")
+                          and r.name not in {c["rung"] for c in checks}],
             "velocity_closes": lad.velocity_closes, "heat_bridge": bridge}
 
 
@@ -486,6 +508,10 @@ def cumulant_flow(sde: SDE, data, times, orders=(2, 4, 6, 8), values: dict | Non
         raise PDEInputError(f"the SDE has {len(num.variables)} coordinates but the data have {d} columns; use the "
                             "componentwise form dX = … for any dimension")
     statistics.cumulants(data, orders)  # the data's own checks (finite, enough rows) before any work
+    # the rows are independent draws in whatever order the file has them: shuffle, so that the jackknife's
+    # consecutive blocks are not whole classes of a sorted file
+    data = data[np.random.default_rng([seed, 2]).permutation(len(data))]
+    columns = "" if d == 1 else f"; per coordinate, averaged over the {d} columns"
     rows = []
     try:
         process = Process(linear(num), {}, d)
@@ -494,17 +520,20 @@ def cumulant_flow(sde: SDE, data, times, orders=(2, 4, 6, 8), values: dict | Non
     if process is not None:
         for tt in times:
             f, Xi = process.f(tt), process.Xi(tt)
+            if np.any(f <= 0) or np.any(Xi < 0):
+                raise PDEInputError(f"t = {tt:g} is outside this SDE's transition kernel from t = 0 (f = {f.min():.3g}, "
+                                    f"Ξ = {Xi.min():.3g}; f > 0 and Ξ ≥ 0 are needed): choose times inside its domain")
             scale = np.stack([f ** r for r in orders], axis=1)
             offset = np.stack([Xi if r == 2 else np.zeros(d) for r in orders], axis=1)
             for r, (value, se) in statistics.cumulants(data, orders, scale=scale, offset=offset).items():
-                rows.append({"t": tt, "order": r, "value": value, "stderr": se, "method": CLOSED_FORM})
+                rows.append({"t": tt, "order": r, "value": value, "stderr": se, "method": CLOSED_FORM + columns})
         return rows
     names = num.variables
     drift = np_real_function(list(num.drift), (*names, t))
     noise = np_real_function(list(num.diffusion), (t,))
     x = data.copy()
     rng = np.random.default_rng(seed)
-    now, method = 0.0, f"Monte Carlo: Euler–Maruyama, step {step:g}, one path per data point"
+    now, method = 0.0, f"Monte Carlo: Euler–Maruyama, step {step:g}, one path per data point{columns}"
     for i, tt in enumerate(times):
         steps = int(np.ceil((tt - now) / step - 1e-9))
         h = (tt - now) / steps if steps else 0.0
@@ -526,15 +555,17 @@ def cumulant_flow(sde: SDE, data, times, orders=(2, 4, 6, 8), values: dict | Non
 
 
 # --- the lattice comparison (`genphys lattice compare`) ---------------------------------------------
-def _lattice_table(sets: dict) -> list[dict]:
-    """Rows {"observable", "values": {set name: (value, stderr)}} for ⟨|M|⟩, χ₂, U_L, the cumulants of M and of
-    single sites, and G(r) (connected; r = 0 … L/2)."""
+def _lattice_table(sets: dict, blocks: dict) -> list[dict]:
+    """Rows {"observable", "values": {set name: (value, stderr)}} for ⟨M⟩, ⟨|M|⟩, χ₂, U_L, the cumulants of M and
+    of single sites, and G(r) (connected; r = 0 … L/2); ``blocks[name]`` the jackknife blocks of each set."""
     from numeric import lattice, statistics
 
-    per = {name: (lattice.observables(c), statistics.cumulants(lattice.magnetisation(c), (2, 4, 6, 8)),
-                  statistics.cumulants(c.reshape(len(c), -1), (2, 4, 6, 8)), lattice.two_point(c))
+    per = {name: (lattice.observables(c, blocks[name]),
+                  statistics.cumulants(lattice.magnetisation(c), (2, 4, 6, 8), blocks[name]),
+                  statistics.cumulants(c.reshape(len(c), -1), (2, 4, 6, 8), blocks[name]),
+                  lattice.two_point(c, blocks[name]))
            for name, c in sets.items()}
-    rows = [{"observable": key, "values": {n: per[n][0][key] for n in sets}} for key in ("abs_M", "chi2", "U_L")]
+    rows = [{"observable": key, "values": {n: per[n][0][key] for n in sets}} for key in ("M", "abs_M", "chi2", "U_L")]
     for r in (2, 4, 6, 8):
         rows.append({"observable": f"κ{r}(M)", "values": {n: per[n][1][r] for n in sets}})
     for r in (2, 4, 6, 8):
@@ -557,6 +588,7 @@ def lattice_compare(folder, pde_text: str = "phi_t - lap(phi)", params: dict | N
     from analytic.grammar import parse
     from numeric import metrics
     from numeric.lattice import Ensemble
+    from numeric.statistics import blocks_for
     from .derive import derive
     from .generate import heat_derivation, learned_free_run, parameters_for
 
@@ -577,13 +609,17 @@ def lattice_compare(folder, pde_text: str = "phi_t - lap(phi)", params: dict | N
         raise PDEInputError(f"only {int(finite.sum())} of {n_samples} generated configurations are finite")
     generated = run.samples[finite].reshape(-1, ens.L, ens.L)
     sets = {"train": train, "test": test, "generated": generated}
+    known = [v[0] for v in ens.tau_int.values() if v is not None]
+    tau = max(known) if known else None
+    blocks = {"train": blocks_for(len(train), tau), "test": blocks_for(len(test), tau), "generated": None}
     return {"run": str(folder), "pde": d.pde.canonical, "L": ens.L, "kappa": ens.theory.kappa, "lam": ens.theory.lam,
             "n_train": len(train), "n_test": len(test), "n_samples": int(finite.sum()), "T": T, "t_min": t_min,
-            "nfe": run.nfe, "table": _lattice_table(sets),
+            "nfe": run.nfe, "tau_int": tau, "blocks": blocks, "table": _lattice_table(sets, blocks),
             "memorisation": metrics.memorisation(generated.reshape(len(generated), V), flat),
             "convention": "M = (1/V) Σ_x φ_x in the hopping normalisation S = Σ −2κ φ_x φ_{x+μ} + φ² + λ(φ² − 1)²; "
                           "χ₂ = V(⟨M²⟩ − ⟨M⟩²); U_L = 1 − ⟨M⁴⟩/(3⟨M²⟩²); κ_r unbiased k-statistics; errors by "
-                          "the blocked jackknife (100 blocks; blocks of consecutive configurations of a chain)"}
+                          "the blocked jackknife: HMC halves in blocks of at least 10 τ_int consecutive configurations (``blocks``), the "
+                          "independent generated configurations in 100 blocks"}
 
 
 # --- the cumulant flow along the reverse process (the report's figure) ------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from analytic.errors import PDEInputError
 from report.output import check_folder, dumps, run_folder
 from .cli import _progress as progress_bar
@@ -87,7 +86,7 @@ def _ladder(args, types) -> int:
         for r in rows:
             print(f"{r['key']:24s} {mark[r['agree']]:9s} {r['where']}: {r['paper']}")
             print(f"{'':34s} ours: {r['ours']}")
-            if r["reason"] and r["agree"] is not True:
+            if r["reason"]:
                 print(f"{'':34s} why: {r['reason']}")
         return 0
     sde = parse_sde(args.sde, params_of(args.param))
@@ -106,6 +105,8 @@ def _ladder(args, types) -> int:
     lines += [f"  {r['rung']}: {r['text']}" for r in out["rungs"]]
     lines += [f"  check {c['rung']}: {'holds' if c['holds'] else 'FAILS'} (residual {c['relative']:.2g} relative; "
               f"{c['method']})" for c in out["checks"]]
+    if out["unchecked"]:
+        lines.append(f"  not checked (no exact density): {', '.join(out['unchecked'])}")
     bridge = out["heat_bridge"]
     if bridge:
         lines.append(f"GenPhys bridge: y = {', '.join(bridge['y'])}, τ = {', '.join(bridge['tau'])} turn FP into "
@@ -139,13 +140,15 @@ def _cumulants(args, types) -> int:
 
 def _hmc(args) -> int:
     from numeric.lattice import Phi4, hmc, observables
+    from numeric.statistics import blocks_for
 
     if args.n % args.chains:
         raise PDEInputError(f"--n {args.n} must be a multiple of --chains {args.chains}")
     out = check_folder(args.out)
     ens = hmc(Phi4(args.kappa, args.lam), args.L, args.n, seed=args.seed, chains=args.chains,
               thermalise=args.thermalise, progress=lambda i, n: progress_bar(i, n, "trajectories"))
-    obs = observables(ens.configs)
+    known = [v[0] for v in ens.tau_int.values() if v is not None]
+    obs = observables(ens.configs, blocks_for(len(ens.configs), max(known) if known else None))
     with run_folder(out, "lattice hmc") as stage:
         ens.save(stage)
     doc = {**ens.metadata(), "observables": obs, "out": str(out)}

@@ -367,8 +367,9 @@ def hmc(theory: Phi4, L: int, n: int, seed: int = 0, chains: int = 8, thermalise
 
 
 def _chain_tau(series: np.ndarray):
-    """(mean over chains of τ_int, its error from the chains' Madras–Sokal errors); None for one-row chains."""
-    if series.shape[1] < 2:
+    """(mean over chains of τ_int, its error from the chains' Madras–Sokal errors); None for one-row chains and
+    for chains too short to vary (two configurations, one rejected trajectory: |M| is then constant)."""
+    if series.shape[1] < 2 or any(np.ptp(s) == 0 for s in series):
         return None
     taus, errors = np.array([autocorrelation_time(s) for s in series]).T
     return float(taus.mean()), float(np.sqrt((errors**2).sum()) / len(taus))
@@ -386,6 +387,9 @@ def _thermalisation(abs_M: np.ndarray, tau_int) -> dict:
             "error, from the variance of all chains pooled and their mean τ_int")
     if half < 2:
         return {"agree": None, "rule": rule, "reason": f"{per_chain} configurations per chain; needs 4"}
+    if tau_int is None:
+        return {"agree": None, "rule": rule, "reason": "|M| is constant along a chain (every trajectory rejected?): "
+                                                       "no autocorrelation time; use longer chains"}
     # Pooled, not per chain: under the hypothesis tested all chains sample one law, and a short chain's own
     # variance is noisy. τ_int of a short chain is biased low by its own mean's subtraction, by about a factor
     # 1 + (2W + 1)/N with the window W ≈ c τ_int (Wolff 2004, Eq. 49); and at least ½, so that an antithetic
