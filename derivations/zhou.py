@@ -557,19 +557,31 @@ def cumulant_flow(sde: SDE, data, times, orders=(2, 4, 6, 8), values: dict | Non
 # --- the lattice comparison (`genphys lattice compare`) ---------------------------------------------
 def _lattice_table(sets: dict, blocks: dict) -> list[dict]:
     """Rows {"observable", "values": {set name: (value, stderr)}} for ⟨M⟩, ⟨|M|⟩, χ₂, U_L, the cumulants of M and
-    of single sites, and G(r) (connected; r = 0 … L/2); ``blocks[name]`` the jackknife blocks of each set."""
+    of single sites and of the lowest Fourier mode, and G(r) (connected; r = 0 … L/2); ``blocks[name]`` the
+    jackknife blocks of each set."""
+    import numpy as np
+
     from numeric import lattice, statistics
+
+    def lowest_mode(c):
+        """Re φ̃(k) at k = (2π/L, 0) and (0, 2π/L), normalised by √V: two columns per configuration."""
+        L = c.shape[1]
+        wave = np.cos(2 * np.pi * np.arange(L) / L)
+        return np.stack([(c * wave[:, None]).sum(axis=(1, 2)), (c * wave[None, :]).sum(axis=(1, 2))], axis=1) / L
 
     per = {name: (lattice.observables(c, blocks[name]),
                   statistics.cumulants(lattice.magnetisation(c), (2, 4, 6, 8), blocks[name]),
                   statistics.cumulants(c.reshape(len(c), -1), (2, 4, 6, 8), blocks[name]),
-                  lattice.two_point(c, blocks[name]))
+                  lattice.two_point(c, blocks[name]),
+                  statistics.cumulants(lowest_mode(c), (2, 4, 6, 8), blocks[name]))
            for name, c in sets.items()}
     rows = [{"observable": key, "values": {n: per[n][0][key] for n in sets}} for key in ("M", "abs_M", "chi2", "U_L")]
     for r in (2, 4, 6, 8):
         rows.append({"observable": f"κ{r}(M)", "values": {n: per[n][1][r] for n in sets}})
     for r in (2, 4, 6, 8):
         rows.append({"observable": f"κ{r}(φ_x)", "values": {n: per[n][2][r] for n in sets}})
+    for r in (2, 4, 6, 8):
+        rows.append({"observable": f"κ{r}(φ̃_k1)", "values": {n: per[n][4][r] for n in sets}})
     first = next(iter(per.values()))[3]
     for i, rr in enumerate(first["r"]):
         rows.append({"observable": f"G({int(rr)})",
@@ -616,7 +628,7 @@ def lattice_compare(folder, pde_text: str = "phi_t - lap(phi)", params: dict | N
             "n_train": len(train), "n_test": len(test), "n_samples": int(finite.sum()), "T": T, "t_min": t_min,
             "nfe": run.nfe, "tau_int": tau, "blocks": blocks, "table": _lattice_table(sets, blocks),
             "memorisation": metrics.memorisation(generated.reshape(len(generated), V), flat),
-            "convention": "M = (1/V) Σ_x φ_x in the hopping normalisation S = Σ −2κ φ_x φ_{x+μ} + φ² + λ(φ² − 1)²; "
+            "convention": "M = (1/V) Σ_x φ_x and φ̃_k1 = V^(−1/2) Σ_x cos(2π x_μ/L) φ_x (both axes pooled) in the hopping normalisation S = Σ −2κ φ_x φ_{x+μ} + φ² + λ(φ² − 1)²; "
                           "χ₂ = V(⟨M²⟩ − ⟨M⟩²); U_L = 1 − ⟨M⁴⟩/(3⟨M²⟩²); κ_r unbiased k-statistics; errors by "
                           "the blocked jackknife: HMC halves in blocks of at least 10 τ_int consecutive configurations (``blocks``), the "
                           "independent generated configurations in 100 blocks"}

@@ -155,7 +155,7 @@ def test_cli_lattice(tmp_path, capsys):
                         "--json")
     assert code == 0 and doc["n_train"] == doc["n_test"] == 200
     names = [r["observable"] for r in doc["table"]]
-    assert {"abs_M", "chi2", "U_L", "κ8(M)", "κ8(φ_x)", "G(0)", "G(2)"} <= set(names)
+    assert {"M", "abs_M", "chi2", "U_L", "κ8(M)", "κ8(φ_x)", "κ8(φ̃_k1)", "G(0)", "G(2)"} <= set(names)
     assert doc["memorisation"]["fraction_within_epsilon"] > 0.2  # the exact field lands on training configurations
 
 
