@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -425,6 +426,8 @@ def _attach_list_values(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # figures are written to files: the Agg backend unless the user chose one (MPLBACKEND), set before pyplot loads
+    os.environ.setdefault("MPLBACKEND", "Agg")
     argv = _attach_list_values(sys.argv[1:] if argv is None else list(argv))
     _show_notes()
     want_json = "--json" in argv

@@ -1,25 +1,24 @@
 """Figures: a derivation's dispersion branches, G(r, t) profiles and C2 overlap; a generator
-run's samples, trajectories, and p, v on a grid at several t."""
+run's samples, trajectories, and p, v on a grid at several t.
+
+Importing this module leaves matplotlib's backend alone (inline plots in a notebook keep working); the CLI picks
+the file-only Agg backend for itself (genphys.cli.main)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-
-from analytic.green import r, t  # noqa: E402
-from analytic.pde import k  # noqa: E402
-from derivations.check import sample_values  # noqa: E402
-from numeric import hankel  # noqa: E402
-from numeric.dispersion_scan import spectrum  # noqa: E402
-from numeric.fields import grid  # noqa: E402
-from numeric.metrics import systematic_resample  # noqa: E402
-from numeric.lambdified import np_function  # noqa: E402
+from analytic.green import r, t
+from analytic.pde import k
+from derivations.check import sample_values
+from numeric import hankel
+from numeric.dispersion_scan import spectrum
+from numeric.fields import grid
+from numeric.metrics import systematic_resample
+from numeric.lambdified import np_function
 
 
 def _save(fig, path: Path, dpi: int = 100) -> Path:

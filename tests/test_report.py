@@ -224,3 +224,18 @@ def test_report_zhou_part(small_report):
     assert all(c["holds"] for lad in data["ladders"] for c in lad["checks"])
     assert {"symmetric", "broken"} == set(data["lattice"])
     assert any(r["agree"] is False for r in data["claims"])
+
+
+def test_importing_the_figures_keeps_the_users_backend():
+    """A notebook's backend survives `import report.figures` (it used to force Agg on import); the CLI picks Agg for
+    itself through MPLBACKEND only when the user has not chosen one."""
+    import os
+    import sys
+    from pathlib import Path
+
+    code = ("import matplotlib; matplotlib.use('svg'); import report.figures, report.zhou_part; "
+            "print(matplotlib.get_backend())")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.strip()
+    assert out == "svg"
