@@ -187,9 +187,9 @@ def mixture_density(sde: SDE, weights, means, variances) -> sp.Expr:
     lin = linear(sde)
     total = sp.S.Zero
     for w, m, var in zip(weights, means, variances):
-        term = sp.sympify(w)
+        term = sp.sympify(w)  # safe: weights are numbers from callers in the code (derivations.zhou), never user text
         for i, x in enumerate(sde.variables):
-            V = lin.marginal_variance(i, sp.sympify(var[i]))
+            V = lin.marginal_variance(i, sp.sympify(var[i]))  # safe: numbers from callers in the code, not user text
             term *= sp.exp(-(x - lin.f[i] * m[i]) ** 2 / (2 * V)) / sp.sqrt(2 * sp.pi * V)
         total += term
     return total

@@ -431,8 +431,8 @@ def numeric_sde(sde: SDE, values: dict | None = None) -> SDE:
     """``sde`` with its parameters replaced by exact rationals of their values (``sde_values``: preset defaults
     or ``values``), so that residuals are evaluated at numbers."""
     known = {k: sp.nsimplify(v, rational=True) for k, v in sde_values(sde, values).items()}
-    return dataclasses.replace(sde, drift=tuple(sp.sympify(b).subs(known) for b in sde.drift),
-                               diffusion=tuple(sp.sympify(g).subs(known) for g in sde.diffusion),
+    return dataclasses.replace(sde, drift=tuple(b.subs(known) for b in sde.drift),
+                               diffusion=tuple(g.subs(known) for g in sde.diffusion),
                                parameters=(), defaults=())
 
 
