@@ -24,6 +24,12 @@ Terms below e^cut relative to m are clamped to e^cut (never a subnormal; weight 
   bound is below m − SKIP. Late in a generator's run (t → t_min) most blocks go: two moons, diffusion,
   2000 / 10 000 / 100 steps, 8.3–8.9 s → 4.1–4.7 s.
 
+Compiled once per machine: the loops are module-level functions with numba's on-disk cache (`cache=True`;
+beside this file in __pycache__, or numba's user cache where that is read-only), specialised per dtype by their
+arguments (`_constants`: the exp and log coefficients, the integer dtype), not by closures, which numba cannot
+cache. The cache is keyed on this file's modification time and numba's version, so an upgrade recompiles.
+benchmarks/startup.py measures a fresh process.
+
 Distances are Σ (x − y)² inside the loop (exact, no cancellation), and J is Σ c (x − y). Up to
 N = MAX_N: above it the NumPy path's BLAS products win (a numba loop over BLAS tiles was measured
 and lost: OpenBLAS's spinning threads and numba's fight over the two cores).
@@ -32,6 +38,7 @@ Accumulators per query are float64 in both dtypes; block sums are in the working
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -116,171 +123,175 @@ def gauss_cauchy(P: sp.Expr, j: sp.Expr, R: sp.Expr) -> GaussCauchy | None:
     return GaussCauchy(_const(P.subs(r, 0)), _const(b), _const(e), _const(a), _const(g), _const(h))
 
 
-def _build(dtype: str):
-    """The fused loop for one dtype (with its exp polynomial and helpers)."""
+@functools.lru_cache(maxsize=None)
+def _constants(dtype: str) -> tuple:
+    """The fused loop's per-dtype arguments: float constants F, integer constants I, the exp polynomial's and the
+    atanh series' coefficients, and a one-element integer array that carries the integer dtype."""
     f64 = dtype == "float64"
     ftype, itype = (np.float64, np.int64) if f64 else (np.float32, np.int32)
-    shift, bias = (52, 1023) if f64 else (23, 127)
-    log2e, half = ftype(1.0 / math.log(2.0)), ftype(0.5)
-    hi, lo = (ftype(LN2_HI), ftype(LN2_LO)) if f64 else (ftype(LN2F_HI), ftype(LN2F_LO))
-    c = tuple(ftype(1.0 / math.factorial(i)) for i in range(13))
-    # log: 2 atanh(s) = 2 s Σ s^(2i)/(2i + 1), |s| ≤ 3 − 2√2 (s² ≤ 0.0295): 11 terms in float64, 6 in float32
+    hi, lo = (LN2_HI, LN2_LO) if f64 else (LN2F_HI, LN2F_LO)
+    F = tuple(ftype(v) for v in (1.0 / math.log(2.0), 0.5, hi, lo, 1.0, 2.0, np.finfo(ftype).max,
+                                 HEADROOM[dtype], 0.0))
+    I = tuple(itype(v) for v in ((52, 1023, 0x3FE6A09E667F3BCD) if f64 else (23, 127, 0x3F3504F3)))
+    # exp: degree 12 (float64) or 7 (float32) on |f| ≤ ln2/2; log: 2 atanh(s) = 2 s Σ s^(2i)/(2i + 1) with
+    # |s| ≤ 3 − 2√2 (s² ≤ 0.0295), 11 terms in float64, 6 in float32
+    c = tuple(ftype(1.0 / math.factorial(i)) for i in range(13 if f64 else 8))
     a = tuple(ftype(1.0 / (2 * i + 1)) for i in range(11 if f64 else 6))
-    log_off = itype(0x3FE6A09E667F3BCD if f64 else 0x3F3504F3)  # the bits of √½
-    one, two = ftype(1.0), ftype(2.0)
-    big = ftype(np.finfo(ftype).max)
-    headroom = ftype(HEADROOM[dtype])
-    njit = numba.njit(fastmath=True)
-    pjit = numba.njit(fastmath=True, parallel=True)
-    ejit = numba.njit(fastmath=_EXP_FLAGS)
+    return F, I, c, a, np.zeros(1, itype)
 
-    if f64:
-        @ejit
-        def poly(f):
-            return (((((((((((c[12] * f + c[11]) * f + c[10]) * f + c[9]) * f + c[8]) * f + c[7]) * f + c[6])
-                         * f + c[5]) * f + c[4]) * f + c[3]) * f + c[2]) * f + c[1]) * f + c[0]
-    else:
-        @ejit
-        def poly(f):
-            return ((((((c[7] * f + c[6]) * f + c[5]) * f + c[4]) * f + c[3]) * f + c[2]) * f + c[1]) * f + c[0]
 
-    if f64:
-        @ejit
-        def atanh_poly(q):
-            return (((((((((a[10] * q + a[9]) * q + a[8]) * q + a[7]) * q + a[6]) * q + a[5]) * q + a[4]) * q
-                      + a[3]) * q + a[2]) * q + a[1]) * q + a[0]
-    else:
-        @ejit
-        def atanh_poly(q):
-            return ((((a[5] * q + a[4]) * q + a[3]) * q + a[2]) * q + a[1]) * q + a[0]
+def _jit(**options):
+    """numba.njit with an on-disk cache (module-level functions: compiled once per machine, loaded in later
+    processes); the identity without numba (the functions are then never called)."""
+    return numba.njit(cache=True, **options) if numba is not None else (lambda fn: fn)
 
-    @ejit
-    def exp_block(z, L, m, cut, out, bits):
-        """out[:L] = exp(max(z[:L] − m, cut)); z − m ≤ HEADROOM by construction."""
+
+@_jit(fastmath=_EXP_FLAGS)
+def _horner(f, c):
+    """c[0] + c[1] f + … + c[-1] f^(len(c) − 1); the tuple's length is a compile-time constant (unrolled)."""
+    acc = c[len(c) - 1]
+    for i in range(len(c) - 2, -1, -1):
+        acc = acc * f + c[i]
+    return acc
+
+
+@_jit(fastmath=_EXP_FLAGS)
+def _exp_block(z, L, m, cut, out, bits, F, I, c):
+    """out[:L] = exp(max(z[:L] − m, cut)); z − m ≤ HEADROOM by construction (m, cut in z's dtype)."""
+    log2e, half, hi, lo = F[0], F[1], F[2], F[3]
+    shift, bias = I[0], I[1]
+    for jj in range(L):
+        x = max(z[jj] - m, cut)
+        kf = np.floor(x * log2e + half)  # math.floor returns int64, which would promote float32 to float64
+        out[jj] = _horner((x - kf * hi) - kf * lo, c)
+        bits[jj] = kf  # float to the integer dtype on store
+        bits[jj] = (bits[jj] + bias) << shift
+    scale = bits.view(z.dtype)
+    for jj in range(L):
+        out[jj] *= scale[jj]
+
+
+@_jit(fastmath=_EXP_FLAGS)
+def _log_block(u, L, bits, s, out, F, I, a):
+    """out[:L] = log(u[:L]) for 1 ≤ u ≤ BIG: u = 2^k · m, m in [√½, √2), log m = 2 atanh(s).
+
+    The division s = (m − 1)/(m + 1) has a loop of its own (``s``, a scratch block): fused with the series
+    it kept LLVM from vectorising, at a quarter of NumPy's log throughput."""
+    hi, lo, one, two = F[2], F[3], F[4], F[5]
+    shift, log_off = I[0], I[2]
+    ub = u.view(bits.dtype)
+    for jj in range(L):
+        k = (ub[jj] - log_off) >> shift
+        bits[jj] = ub[jj] - (k << shift)
+        out[jj] = k  # the integer to the float dtype on store
+        out[jj] = out[jj] * hi + out[jj] * lo
+    mant = bits.view(u.dtype)
+    for jj in range(L):
+        s[jj] = (mant[jj] - one) / (mant[jj] + one)
+    for jj in range(L):
+        out[jj] += two * s[jj] * _horner(s[jj] * s[jj], a)
+
+
+@_jit(fastmath=True)
+def _logits(w, r2, b, e, inv_a, z, L, lim, started, u, bits, s, F, I, a):
+    """z = w + b r² (+ e log(1 + r²/A)); the count of logits above lim = m + HEADROOM (all, at first).
+
+    An absolute error δ in log(1 + r²/A) is a relative error e·δ in the term, so taking the
+    log of the rounded u = 1 + r²/A (not log1p) costs |e|·eps, like the rest of the logit."""
+    one, big, zero = F[4], F[6], F[8]
+    if e != 0:
         for jj in range(L):
-            x = max(z[jj] - m, cut)
-            kf = np.floor(x * log2e + half)  # math.floor returns int64, which would promote float32 to float64
-            out[jj] = poly((x - kf * hi) - kf * lo)
-            bits[jj] = (itype(kf) + itype(bias)) << itype(shift)
-        scale = bits.view(ftype)
-        for jj in range(L):
-            out[jj] *= scale[jj]
+            u[jj] = min(one + r2[jj] * inv_a, big)
+        _log_block(u, L, bits, s, z, F, I, a)
+    over = 0
+    for jj in range(L):
+        v = w[jj] + b * r2[jj] + (e * z[jj] if e != 0 else zero)
+        z[jj] = v
+        over += v > lim
+    return over if started else L
 
-    @ejit
-    def log_block(u, L, bits, s, out):
-        """out[:L] = log(u[:L]) for 1 ≤ u ≤ BIG: u = 2^k · m, m in [√½, √2), log m = 2 atanh(s).
 
-        The division s = (m − 1)/(m + 1) has a loop of its own (``s``, a scratch block): fused with the series
-        it kept LLVM from vectorising, at a quarter of NumPy's log throughput."""
-        ub = u.view(itype)
-        for jj in range(L):
-            tmp = ub[jj] - log_off
-            k = tmp >> itype(shift)
-            bits[jj] = ub[jj] - (k << itype(shift))
-            out[jj] = ftype(k) * hi + ftype(k) * lo
-        mant = bits.view(ftype)
-        for jj in range(L):
-            s[jj] = (mant[jj] - one) / (mant[jj] + one)
-        for jj in range(L):
-            out[jj] += two * s[jj] * atanh_poly(s[jj] * s[jj])
+@_jit(fastmath=True)
+def _total(x, L, zero):
+    acc = zero
+    for jj in range(L):
+        acc += x[jj]
+    return acc
 
-    @njit
-    def logits(w, r2, b, e, inv_a, z, L, m, started, u, bits, s):
-        """z = w + b r² (+ e log(1 + r²/A)); the count of logits above m + HEADROOM (all, at first).
 
-        An absolute error δ in log(1 + r²/A) is a relative error e·δ in the term, so taking the
-        log of the rounded u = 1 + r²/A (not log1p) costs |e|·eps, like the rest of the logit."""
-        if e != 0:
+@_jit(fastmath=True)
+def _block_max(z, L):
+    bm = z[0]
+    for jj in range(1, L):
+        bm = max(bm, z[jj])
+    return bm
+
+
+@_jit(fastmath=True, parallel=True)
+def _direct(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip, F, I, c, a, itag):
+    M, N = X.shape
+    n = Yt.shape[1]
+    nb = lo.shape[0]
+    headroom, zero = F[7], F[8]
+    for i in numba.prange(M):
+        r2 = np.empty(BLOCK, X.dtype)
+        z = np.empty(BLOCK, X.dtype)
+        cc = np.empty(BLOCK, X.dtype)
+        u = np.empty(BLOCK, X.dtype)
+        s_scratch = np.empty(BLOCK, X.dtype)
+        mf = np.empty(2, X.dtype)  # m and m + HEADROOM in the working dtype
+        bits = np.empty(BLOCK, itag.dtype)
+        J = np.zeros(N, np.float64)
+        m, S, started = 0.0, 0.0, False
+        # each block's largest possible logit (the nearest point of its box, its largest weight)
+        bound = np.empty(nb)
+        for bb in range(nb):
+            d2 = 0.0
+            for d in range(N):
+                gap = max(lo[bb, d] - X[i, d], X[i, d] - hi[bb, d], 0.0)
+                d2 += gap * gap
+            bound[bb] = wmax[bb] + b * d2 + (e * math.log1p(d2 * inv_a) if e != 0 else 0.0)
+        first = np.argmax(bound)
+        for step in range(nb):  # the most promising block first, then the rest in order
+            bb = first if step == 0 else (step - 1 if step - 1 < first else step)
+            if started and bound[bb] < m - skip:
+                continue  # every term of the block is below e^−skip of the largest one
+            j0 = bb * BLOCK
+            L = min(BLOCK, n - j0)
+            xd = X[i, 0]
+            y = Yt[0, j0:j0 + L]
             for jj in range(L):
-                u[jj] = min(one + r2[jj] * inv_a, big)
-            log_block(u, L, bits, s, z)
-        lim = ftype(m) + headroom
-        over = 0
-        for jj in range(L):
-            v = w[jj] + b * r2[jj] + (e * z[jj] if e != 0 else ftype(0))
-            z[jj] = v
-            over += v > lim
-        return over if started else L
-
-    @njit
-    def total(x, L):
-        s = ftype(0)
-        for jj in range(L):
-            s += x[jj]
-        return s
-
-    @njit
-    def block_max(z, L):
-        bm = z[0]
-        for jj in range(1, L):
-            bm = max(bm, z[jj])
-        return bm
-
-    @pjit
-    def direct(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip):
-        M, N = X.shape
-        n = Yt.shape[1]
-        nb = lo.shape[0]
-        for i in numba.prange(M):
-            r2 = np.empty(BLOCK, ftype)
-            z = np.empty(BLOCK, ftype)
-            cc = np.empty(BLOCK, ftype)
-            u = np.empty(BLOCK, ftype)
-            s_scratch = np.empty(BLOCK, ftype)
-            bits = np.empty(BLOCK, itype)
-            J = np.zeros(N, np.float64)
-            m, S, started = 0.0, 0.0, False
-            # each block's largest possible logit (the nearest point of its box, its largest weight)
-            bound = np.empty(nb)
-            for bb in range(nb):
-                d2 = 0.0
-                for d in range(N):
-                    gap = max(lo[bb, d] - X[i, d], X[i, d] - hi[bb, d], 0.0)
-                    d2 += gap * gap
-                bound[bb] = wmax[bb] + b * d2 + (e * math.log1p(d2 * inv_a) if e != 0 else 0.0)
-            first = np.argmax(bound)
-            for step in range(nb):  # the most promising block first, then the rest in order
-                bb = first if step == 0 else (step - 1 if step - 1 < first else step)
-                if started and bound[bb] < m - skip:
-                    continue  # every term of the block is below e^−skip of the largest one
-                j0 = bb * BLOCK
-                L = min(BLOCK, n - j0)
-                xd = X[i, 0]
-                y = Yt[0, j0:j0 + L]
+                r2[jj] = (y[jj] - xd) * (y[jj] - xd)
+            for d in range(1, N):
+                xd = X[i, d]
+                y = Yt[d, j0:j0 + L]
                 for jj in range(L):
-                    r2[jj] = (y[jj] - xd) * (y[jj] - xd)
-                for d in range(1, N):
+                    r2[jj] += (y[jj] - xd) * (y[jj] - xd)
+            mf[0] = m
+            mf[1] = mf[0] + headroom
+            if _logits(logw[j0:j0 + L], r2, b, e, inv_a, z, L, mf[1], started, u, bits, s_scratch, F, I, a):
+                bm = float(_block_max(z, L))
+                if started and bm > m:
+                    scale = math.exp(m - bm)
+                    S *= scale
+                    for d in range(N):
+                        J[d] *= scale
+                if not started or bm > m:
+                    m, started = bm, True
+            mf[0] = m
+            _exp_block(z, L, mf[0], cut, cc, bits, F, I, c)
+            S += _total(cc, L, zero)
+            if flux:
+                for d in range(N):
                     xd = X[i, d]
                     y = Yt[d, j0:j0 + L]
+                    acc = zero
                     for jj in range(L):
-                        r2[jj] += (y[jj] - xd) * (y[jj] - xd)
-                if logits(logw[j0:j0 + L], r2, b, e, inv_a, z, L, m, started, u, bits, s_scratch):
-                    bm = float(block_max(z, L))
-                    if started and bm > m:
-                        scale = math.exp(m - bm)
-                        S *= scale
-                        for d in range(N):
-                            J[d] *= scale
-                    if not started or bm > m:
-                        m, started = bm, True
-                exp_block(z, L, ftype(m), cut, cc, bits)
-                S += total(cc, L)
-                if flux:
-                    for d in range(N):
-                        xd = X[i, d]
-                        y = Yt[d, j0:j0 + L]
-                        acc = ftype(0)
-                        for jj in range(L):
-                            acc += cc[jj] * (xd - y[jj])
-                        J[d] += acc
-            m_out[i], S_out[i] = m, S
-            for d in range(N):
-                J_out[i, d] = J[d]
-
-    return direct
-
-
-_CACHE: dict = {}
+                        acc += cc[jj] * (xd - y[jj])
+                    J[d] += acc
+        m_out[i], S_out[i] = m, S
+        for d in range(N):
+            J_out[i, d] = J[d]
 
 
 def spatial_order(points: np.ndarray) -> np.ndarray:
@@ -309,10 +320,10 @@ def block_boxes(Yt: np.ndarray, logw: np.ndarray):
     return np.ascontiguousarray(lo), np.ascontiguousarray(hi), np.maximum.reduceat(logw, starts).astype(np.float64)
 
 
-def sums(dtype: str):
-    """The fused loop for ``dtype``, compiled on first use (a few seconds once per process)."""
+def sums(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip) -> None:
+    """The fused loop: per query m, S and J into the output arrays; X, Yt, logw, b, e, inv_a and cut in one
+    dtype (float32 or float64). Compiled once per machine (numba's cache; a few seconds the first time)."""
     if numba is None:
         raise RuntimeError("internal: numba is not installed")
-    if dtype not in _CACHE:
-        _CACHE[dtype] = _build(dtype)
-    return _CACHE[dtype]
+    _direct(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip,
+            *_constants(X.dtype.name))

@@ -14,6 +14,7 @@ k = 0, then 1 − F ∝ T^(−2/α): the measured slope is compared with that pr
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -200,14 +201,23 @@ def _omega_N(x: np.ndarray, N: int) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _overlap_grid(N: int, d: float, w: float) -> tuple[np.ndarray, np.ndarray]:
+    """The k grid of `overlap` and Ω_N(k d) on it: the same for every T, so computed once per (N, d, w)."""
+    kk = np.concatenate([np.geomspace(1e-9, 1e-2, 3000)[:-1], np.linspace(1e-2, 9.0 / w, 400_001)])
+    kk.flags.writeable = False
+    omega = _omega_N(kk * d, N)
+    omega.flags.writeable = False
+    return kk, omega
+
+
 def overlap(p_hat_np, N: int, T: float, d: float = C2_DISTANCE, w: float = C2_WIDTH, log_p_hat_np=None) -> float:
     """F(T) of App. C (Eq. 64) for smoothed point sources; Simpson on a fine k grid.
 
     The weight |p̃|² e^{−w²k²} k^(N−1) is formed in the log domain (``log_p_hat_np``: log|p̃| as its own
     function, so that |p̃|² may underflow where it matters, as e^{−2kT} does in N = 3072), then scaled
     by its maximum."""
-    k_max = 9.0 / w
-    kk = np.concatenate([np.geomspace(1e-9, 1e-2, 3000)[:-1], np.linspace(1e-2, k_max, 400_001)])
+    kk, omega = _overlap_grid(N, d, w)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         if log_p_hat_np is not None:
             log_p = np.real(np.asarray(log_p_hat_np(kk, T), dtype=complex))
@@ -216,7 +226,7 @@ def overlap(p_hat_np, N: int, T: float, d: float = C2_DISTANCE, w: float = C2_WI
         log_weight = 2 * log_p - (w * kk) ** 2 + (N - 1) * np.log(kk)
         log_weight = np.where(np.isnan(log_weight), -np.inf, log_weight)
         weight = np.exp(log_weight - np.max(log_weight))
-        return float(simpson(weight * _omega_N(kk * d, N), x=kk) / simpson(weight, x=kk))
+        return float(simpson(weight * omega, x=kk) / simpson(weight, x=kk))
 
 
 def c2_overlap(params: dict, N: int, p_hat_np, alpha: float | None, criterion_holds: bool,

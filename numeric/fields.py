@@ -197,7 +197,7 @@ class EmpiricalField:
         X = np.ascontiguousarray(x, dtype=self.dtype)
         m, S, J = np.zeros(len(X)), np.zeros(len(X)), np.zeros(X.shape)
         skip = compiled.SKIP[self.dtype] if b <= 0 and e <= 0 else math.inf  # the bound needs decreasing logits
-        compiled.sums(self.dtype)(X, self._Yt, self._logwc, b, e, inv_a, cut, flux, m, S, J, *self._boxes, skip)
+        compiled.sums(X, self._Yt, self._logwc, b, e, inv_a, cut, flux, m, S, J, *self._boxes, skip)
         return m + log_p0, S, (g * J if flux else None), (h * S if rate else None)
 
     def _prepare(self, x, t):

@@ -80,9 +80,18 @@ def sliced_w1(X, Y, directions: int = 128, seed: int = 0) -> float:
     u = np.random.default_rng(seed).normal(size=(X.shape[1], directions))
     u /= np.linalg.norm(u, axis=0)
     levels = (np.arange(1000) + 0.5) / 1000
-    qx = np.quantile(X @ u, levels, axis=0)
-    qy = np.quantile(Y @ u, levels, axis=0)
-    return float(np.abs(qx - qy).mean())
+    return float(np.abs(_quantiles(X @ u, levels) - _quantiles(Y @ u, levels)).mean())
+
+
+def _quantiles(A, levels) -> np.ndarray:
+    """np.quantile(A, levels, axis=0) (its default linear method) from one sort per column: np.quantile
+    partitions once per level, 20× slower for 1000 levels of 10 000 rows."""
+    A = np.sort(A, axis=0)
+    pos = levels * (len(A) - 1)
+    below = np.floor(pos).astype(int)
+    above = np.minimum(below + 1, len(A) - 1)
+    frac = (pos - below)[:, None]
+    return A[below] * (1 - frac) + A[above] * frac
 
 
 def histogram_edges(Y, bins: int = 32) -> list[np.ndarray]:
@@ -221,15 +230,21 @@ def cumulants(X, orders=(2, 4, 6, 8)) -> dict:
 def report(samples, held_out, train, baseline_split, weights=None) -> dict:
     """Every metric of samples vs the held-out split, with a second data split as the baseline.
 
-    Weighted samples (branching) are resampled to equal weights first (systematic, seed 0).
+    Weighted samples (branching) are resampled to equal weights first (systematic, seed 0). The energy
+    distance and MMD² use a random subset of the samples as large as the baseline split (``n_compared``):
+    the energy distance's V-statistic carries a bias ∝ 1/n, so unequal sizes would favour the larger set, and
+    10 000² pairs cost seconds that the equal-size comparison does not need.
     """
     samples = np.asarray(samples, float)
     if weights is not None:
         samples = samples[systematic_resample(np.asarray(weights, float), np.random.default_rng(0))]
-    mmd, h = mmd2(samples, held_out)
+    test = two_sample_test(samples, held_out).to_json()
+    n = min(len(samples), len(baseline_split))
+    compared = samples[np.random.default_rng(1).permutation(len(samples))[:n]]
+    mmd, h = mmd2(compared, held_out)
     return {
-        "test": two_sample_test(samples, held_out).to_json(),
-        "energy_distance": energy_distance(samples, held_out),
+        "test": test, "n_compared": n,
+        "energy_distance": energy_distance(compared, held_out),
         "energy_distance_baseline": energy_distance(baseline_split, held_out),
         "mmd2": mmd, "mmd2_baseline": mmd2(baseline_split, held_out, h)[0], "mmd_bandwidth": h,
         "sliced_w1": sliced_w1(samples, held_out), "sliced_w1_baseline": sliced_w1(baseline_split, held_out),

@@ -180,7 +180,7 @@ def _verification(d: Derivation, row: dict | None, figures: dict, level: int) ->
     blocks.append(para("This run " + ("CONTRADICTS" if row["contradiction"] else "agrees with")
                        + f" the symbolic verdict ({d.generative})."))
     for name, caption in (("samples", "Data (held-out) and generated samples, with trajectories."),
-                          ("field", "log p (contours) and v (streamlines) at several t.")):
+                          ("field", "log p (contours) and the direction of v (arrows) at several t.")):
         if name in figures:
             blocks.append(Figure(figures[name], caption))
     return blocks

@@ -171,8 +171,8 @@ def _samples_1d(g, data: np.ndarray, samples: np.ndarray, path: Path) -> Path:
     return _save(fig, path, dpi=110)
 
 
-def field_figure(g, path: Path, count: int = 4, resolution: int = 60) -> Path | None:
-    """log p (contours) and v (streamlines) at ``count`` log-spaced times; 2-D data only."""
+def field_figure(g, path: Path, count: int = 4, resolution: int = 60, stride: int = 4) -> Path | None:
+    """log p (contours) and the direction of v (unit arrows) at ``count`` log-spaced times; 2-D data only."""
     if g.field.N != 2:
         return None
     data = g.splits.train
@@ -187,7 +187,11 @@ def field_figure(g, path: Path, count: int = 4, resolution: int = 60) -> Path | 
         logp = np.maximum(logp, logp.max() - 12)  # the top 12 nats: where the mass is
         v = g.field.velocity(points, tt)
         ax.contourf(xs, ys, logp.T, levels=20, cmap="viridis")
-        ax.streamplot(xs, ys, v[:, 0].reshape(resolution, resolution).T, v[:, 1].reshape(resolution, resolution).T,
-                      color="w", density=0.8, linewidth=0.6)
-        ax.set_title(f"log p and v at t = {tt:.3g}")
+        # v's direction as unit arrows on every `stride`-th grid point (a streamplot cost ~0.25 s per panel)
+        vx, vy = (v[:, i].reshape(resolution, resolution)[::stride, ::stride].T for i in (0, 1))
+        speed = np.hypot(vx, vy)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ax.quiver(xs[::stride], ys[::stride], vx / speed, vy / speed, color="w", pivot="mid",
+                      scale=1.6 * len(xs[::stride]), width=0.004)
+        ax.set_title(f"log p and v/|v| at t = {tt:.3g}")
     return _save(fig, path, dpi=90)
