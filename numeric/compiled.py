@@ -30,9 +30,9 @@ arguments (`_constants`: the exp and log coefficients, the integer dtype), not b
 cache. The cache is keyed on this file's modification time and numba's version, so an upgrade recompiles.
 benchmarks/startup.py measures a fresh process.
 
-Distances are Σ (x − y)² inside the loop (exact, no cancellation), and J is Σ c (x − y). Up to
-N = MAX_N: above it the NumPy path's BLAS products win (a numba loop over BLAS tiles was measured
-and lost: OpenBLAS's spinning threads and numba's fight over the two cores).
+Distances are Σ (x − y)² inside the loop (exact, no cancellation), and J is Σ c (x − y). Up to N = MAX_N;
+backend="auto" stops sooner (fields.AUTO_NUMBA_MAX_N), where the attention form's matrix products win (a numba
+loop over BLAS tiles was measured and lost: OpenBLAS's spinning threads and numba's fight over the two cores).
 Accumulators per query are float64 in both dtypes; block sums are in the working dtype.
 """
 
@@ -54,7 +54,7 @@ except ImportError:  # pragma: no cover - exercised on machines without numba
     numba = None
 
 BLOCK = 256  # 512 is ~10 % faster on wide kernels; 256 skips more at small t (two moons: 5.9 s → 4.1–4.7 s)
-MAX_N = 64  # above, the NumPy path (BLAS r² and c @ Y) is faster here
+MAX_N = 64  # the most that backend="numba" accepts
 HEADROOM = {"float64": 300.0, "float32": 40.0}
 # blocks whose every logit is below the running maximum minus SKIP are skipped: they would change the
 # sums by < n e^−SKIP relative (2e-23 at n = 2000 in float64; 2e-10 in float32, under its 1e-5 accuracy)

@@ -9,16 +9,23 @@ with c_i = sign(P_i) w_i e^{log|P_i| − m}, p = e^m Σ c_i, v = Σ c_i (j/P)_i 
 (float64) / −80 (float32) before exp: below that a term is exactly 0, never a slow subnormal.
 Memory is O((M + n) N + tile): no M × n × N array is ever formed.
 
-Backends: NumPy (the reference, any kernel), CuPy (device="gpu"), and numba's fused loops
-(`compiled`) for Gauss–Cauchy kernels (heat, Poisson) on the CPU up to N = 64 — picked by
-backend="auto".
+Backends (``backend=``): "numpy", the reference for any kernel (NumPy, or CuPy with device="gpu"); for
+Gauss–Cauchy kernels (heat, Poisson; `compiled.gauss_cauchy`) "numba", the fused CPU loops (up to N = 64), and
+"blas", the same sums as attention — softmax of one matrix product per tile, then a second product — on query
+tiles spread over the cores with single-threaded BLAS (NumPy) or on the GPU (CuPy). "auto" (the default) picks
+numba at small N (`AUTO_NUMBA_MAX_N`), blas above and on the GPU, numpy for other kernels; the crossover is
+measured, not guessed (benchmarks/fields.py).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import math
+import os
 
 import numpy as np
+import threadpoolctl
 
 from analytic.errors import NotSupportedError, PDEInputError
 from . import compiled
@@ -26,6 +33,29 @@ from .logdomain import LogKernel
 
 DEFAULT_TILE_PAIRS = 1 << 18
 _CUT = {"float64": -700.0, "float32": -80.0}
+BACKENDS = ("auto", "numpy", "numba", "blas")
+#: backend="auto" takes the fused loops up to this N and the attention form above (4096², load < 0.2: float64
+#: numba 4.8e8 vs blas 4.2e8 pairs/s at N = 8, 3.1e8 vs 3.9e8 at N = 16; float32 5.4e8 vs 4.9e8 at N = 16,
+#: 3.5e8 vs 3.7e8 at N = 32; benchmarks/RESULTS.md)
+AUTO_NUMBA_MAX_N = {"float64": 8, "float32": 16}
+#: threads for the "blas" backend's query tiles (each with single-threaded BLAS; see `_blas_threads`)
+WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(WORKERS, thread_name_prefix="genphys-tiles")
+
+
+@functools.lru_cache(maxsize=1)
+def _controller():
+    return threadpoolctl.ThreadpoolController()
+
+
+def _blas_threads(count: int):
+    """BLAS limited to ``count`` threads while our own threads share out the tiles: OpenBLAS's own threads on
+    these narrow products, beside ours, fight over the cores (benchmarks/RESULTS.md, "blas backend")."""
+    return _controller().limit(limits=count, user_api="blas")
 
 
 def array_module(device: str):
@@ -80,8 +110,8 @@ class EmpiricalField:
 
     def __init__(self, kernels: dict, data, weights=None, device: str = "auto", dtype: str = "float64",
                  tile_pairs: int = DEFAULT_TILE_PAIRS, backend: str = "auto"):
-        if backend not in ("auto", "numpy", "numba"):
-            raise PDEInputError(f"backend={backend!r} is not known; use auto, numpy or numba")
+        if backend not in BACKENDS:
+            raise PDEInputError(f"backend={backend!r} is not known; use {', '.join(BACKENDS)}")
         if dtype not in _CUT:
             raise PDEInputError(f"dtype={dtype!r} is not supported; use float64 (default) or float32")
         data = _checked_points("data", data)
@@ -108,30 +138,40 @@ class EmpiricalField:
         with np.errstate(divide="ignore"):
             self._logw = xp.asarray(np.log(self.weights), dtype=dtype)
         self.backend = self._pick_backend(backend, kernels.get("family"))
+        self._family = kernels.get("family")
         if self.backend == "numba":  # zero weights dropped (the fused loops assume finite logits), blocks compact
             keep = np.nonzero(weights > 0)[0]
             keep = keep[compiled.spatial_order(data[keep])]
-            self._family = kernels["family"]
             self._Yt = np.ascontiguousarray(data[keep].T, dtype=dtype)
             self._logwc = np.ascontiguousarray(np.asarray(self._logw)[keep])
             self._boxes = compiled.block_boxes(self._Yt, self._logwc)
 
     def _pick_backend(self, backend: str, family) -> str:
-        """numba where it applies (CPU, Gauss-Cauchy kernel, numba installed); else NumPy/CuPy."""
-        usable = self.xp is np and family is not None and compiled.available() and self.N <= compiled.MAX_N
-        if backend == "numba" and not usable:
+        """backend="auto": numba's fused loops up to N = compiled.MAX_N on the CPU, the attention form ("blas")
+        above it and on the GPU, for Gauss-Cauchy kernels (heat, Poisson); NumPy/CuPy's general path otherwise.
+        The crossover is measured (benchmarks/fields.py, RESULTS.md)."""
+        numba_ok = self.xp is np and family is not None and compiled.available() and self.N <= compiled.MAX_N
+        if backend == "numba" and not numba_ok:
             why = ("numba is not installed (pip install 'genphys-workbench[fast]')" if not compiled.available()
                    else "the arrays live on the GPU" if self.xp is not np
-                   else f"N = {self.N} > {compiled.MAX_N}, where the NumPy path is faster" if family is not None
+                   else f"N = {self.N} > {compiled.MAX_N}, where the 'blas' backend is faster" if family is not None
                    else "this kernel is not of the Gauss-Cauchy form the fused loops cover (heat, Poisson)")
             raise PDEInputError(f"backend='numba' is not available: {why}; use backend='auto' or 'numpy'")
-        return "numba" if backend in ("auto", "numba") and usable else "numpy"
+        if backend == "blas" and family is None:
+            raise PDEInputError("backend='blas' is not available: this kernel is not of the Gauss-Cauchy form "
+                                "(heat, Poisson) it covers; use backend='auto' or 'numpy'")
+        if backend == "auto":
+            fused = numba_ok and self.N <= AUTO_NUMBA_MAX_N[self.dtype]
+            return "numba" if fused else "blas" if family is not None else "numpy"
+        return backend
 
     # -------------------------------------------------------------------------------
     def _sums(self, x, t: float, flux: bool, rate: bool):
         """Per-query m, S = Σ c_i, J = Σ c_i g_i (x − y_i), Rs = Σ c_i h_i (all relative to e^m)."""
         if self.backend == "numba":
             return self._sums_compiled(x, t, flux, rate)
+        if self.backend == "blas":
+            return self._sums_blas(x, t, flux, rate)
         xp = self.xp
         X = xp.asarray(x, dtype=self.dtype)
         M = X.shape[0]
@@ -188,6 +228,89 @@ class EmpiricalField:
                 if rate:
                     R_all[qs] = Rs
         return m_all, S_all, J_all, R_all
+
+    def _sums_blas(self, x, t: float, flux: bool, rate: bool):
+        """`_sums` for Gauss-Cauchy kernels as attention: logits from one matrix product per tile, exp in place,
+        J from a second product; query tiles on ``workers`` threads, each with single-threaded BLAS.
+
+        Heat-like kernels (e = 0): b r² = b|x|² + b|y|² − 2b x·y, and b|x|² is per query, so it leaves the
+        shifted logits alone and joins m at the end: z = (logw + b|y|²) + x·(−2b y) (no r² at all). Otherwise
+        r² from the same expansion, then b r² + e log1p(r²/A). Shifted logits are clamped at the cut (e^−700 or
+        e^−80 relative: below any accuracy this path promises, and never a slow subnormal)."""
+        log_p0, b, e, inv_a, g, h = self._family.constants(t)
+        xp = self.xp
+        X = xp.asarray(x, dtype=self.dtype)
+        M = X.shape[0]
+        cut = _CUT[self.dtype]
+        cols = max(1, min(self.n, 4096))
+        rows = max(1, min(M, self.tile_pairs // cols))
+        m_all = xp.empty(M, dtype=np.float64)
+        S_all = xp.empty(M, dtype=self.dtype)
+        J_all = xp.empty((M, self.N), dtype=self.dtype) if flux else None
+        heat = e == 0
+        bias = self._logw + b * self._Y2 if heat else self._logw
+        scaled_Y = (-2 * b) * self._Y
+        # the Cauchy factor's r²/A, with A = t² for Poisson, turns r²'s absolute rounding into a relative
+        # error of the term: in float32 r² is formed in float64 (|x| ~ 3, t = 0.02: 1e-3 relative otherwise)
+        Xr, Yr = (X, self._Y) if heat or self.dtype == "float64" else (X.astype(np.float64), self._data64)
+        Yr2 = (Yr * Yr).sum(axis=1)
+
+        def tile(qs):
+            Xq = X[qs]
+            X2q = (Xq * Xq).sum(axis=1)
+            m = S = J = None
+            for d0 in range(0, self.n, cols):
+                ds = slice(d0, d0 + cols)
+                if heat:
+                    z = Xq @ scaled_Y[ds].T
+                    z += bias[None, ds]
+                else:
+                    Xrq = Xr[qs]
+                    r2 = Xrq @ Yr[ds].T
+                    r2 *= -2
+                    r2 += (Xrq * Xrq).sum(axis=1)[:, None]
+                    r2 += Yr2[None, ds]
+                    xp.maximum(r2, 0, out=r2)
+                    r2 = r2.astype(self.dtype, copy=False)
+                    z = r2 * inv_a
+                    xp.log1p(z, out=z)
+                    z *= e
+                    if b:
+                        z += b * r2
+                    z += bias[None, ds]
+                m_new = z.max(axis=1) if m is None else xp.maximum(m, z.max(axis=1))
+                m_new = xp.where(xp.isfinite(m_new), m_new, 0)
+                z -= m_new[:, None]
+                xp.maximum(z, cut, out=z)
+                xp.exp(z, out=z)
+                Sz = z.sum(axis=1)
+                Jz = (Xq * Sz[:, None] - z @ self._Y[ds]) if flux else None
+                if m is None:
+                    S, J = Sz, Jz
+                else:
+                    scale = xp.exp(m - m_new)
+                    S = S * scale + Sz
+                    J = J * scale[:, None] + Jz if flux else None
+                m = m_new
+            m_all[qs] = m + (b * X2q if heat else 0)
+            S_all[qs] = S
+            if flux:
+                J_all[qs] = J
+
+        tiles = [slice(q0, q0 + rows) for q0 in range(0, M, rows)]
+        with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+            if xp is np and len(tiles) > 1 and WORKERS > 1:
+                with _blas_threads(1):
+                    list(_pool().map(tile, tiles))
+            else:
+                for qs in tiles:
+                    tile(qs)
+        return m_all + log_p0, S_all, (g * J_all if flux else None), (h * S_all if rate else None)
+
+    @functools.cached_property
+    def _data64(self):
+        """The data on the field's device in float64 (the blas backend's accurate r² in float32)."""
+        return self.xp.asarray(self.data, dtype=np.float64)
 
     def _sums_compiled(self, x, t: float, flux: bool, rate: bool):
         """`_sums` through the fused loops (Gauss-Cauchy kernels): one exponential per pair."""

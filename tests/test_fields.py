@@ -227,10 +227,13 @@ def test_cupy_matches_numpy(text, params, N, rng):
 FUSED_CASES = [("phi_t - lap(phi)", {}), ("phi_tt + lap(phi)", {}), ("phi_t - lap(phi) + c*phi", {"c": 0.7})]
 
 
+@pytest.mark.parametrize("backend", ["numba", "blas"])
 @pytest.mark.parametrize("text, params", FUSED_CASES)
 @pytest.mark.parametrize("N", [1, 2, 16])
-def test_fused_loops_match_numpy(text, params, N, rng):
-    pytest.importorskip("numba")
+def test_fused_loops_match_numpy(text, params, N, backend, rng):
+    """The Gauss-Cauchy backends (numba's fused loops, the attention form) against the general NumPy path."""
+    if backend == "numba":
+        pytest.importorskip("numba")
     d = _derived(text, params)
     data = rng.normal(size=(1100, N))  # > 2 blocks of the fused loop, ragged last block
     weights = rng.random(1100)
@@ -242,8 +245,8 @@ def test_fused_loops_match_numpy(text, params, N, rng):
     # float32 alone moves x − y by ~6e-8 |x|, and v ∝ (x − y)/t.
     for dtype, tt, rel in (("float64", 0.1, 1e-12), ("float64", 0.7, 1e-12),
                            ("float32", 0.02, 1e-4), ("float32", 0.7, 1e-5)):
-        fused = field(d, data, weights, params=params, device="cpu", dtype=dtype, tile_pairs=5000)
-        assert fused.backend == "numba"
+        fused = field(d, data, weights, params=params, device="cpu", dtype=dtype, tile_pairs=5000, backend=backend)
+        assert fused.backend == backend
         v_ref = ref.velocity(x, tt)
         # relative to the row's speed, or the field's median speed where v nearly cancels (a 1-D query between
         # clusters: float32 sums of terms ~1/t cancel to 5e-4, in whatever order the loop adds them)
@@ -300,7 +303,12 @@ def test_fused_backend_is_refused_where_it_does_not_apply(rng):
     assert field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, device="cpu").backend == "numpy"
     with pytest.raises(PDEInputError, match="backend"):
         field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, backend="fortran")
+    with pytest.raises(PDEInputError, match="Gauss-Cauchy"):
+        field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, device="cpu", backend="blas")
     heat = _derived("phi_t - lap(phi)", {})
-    assert field(heat, rng.normal(size=(5, 65)), device="cpu").backend == "numpy"
+    assert field(heat, rng.normal(size=(5, 2)), device="cpu").backend == "numba"
+    assert field(heat, rng.normal(size=(5, 2)), device="cpu", dtype="float32").backend == "numba"
+    assert field(heat, rng.normal(size=(5, 9)), device="cpu").backend == "blas"  # past AUTO_NUMBA_MAX_N
+    assert field(heat, rng.normal(size=(5, 65)), device="cpu").backend == "blas"
     with pytest.raises(PDEInputError, match="N = 65"):
         field(heat, rng.normal(size=(5, 65)), device="cpu", backend="numba")
