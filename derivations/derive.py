@@ -29,7 +29,7 @@ from analytic.outcome import Generative, Holds
 from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
 from analytic.pde import LinearPDE, k, latex, text
 from numeric import conditions, hankel
-from numeric.dispersion_scan import envelope, parameter_samples
+from numeric.dispersion_scan import envelope, parameter_samples, scan
 from numeric.lambdified import mp_function, np_function
 from .check import CheckResult, _jsonable, check, sample_values
 
@@ -346,34 +346,52 @@ def green_value(d: Derivation, N: int, rr: float, tt: float) -> tuple:
 # C1 and C2
 # ---------------------------------------------------------------------------------------
 def _conditions(d: Derivation) -> None:
-    pde = d.pde
     for sample in d.samples:
-        values = sample_values(pde, sample)
-        predicted = d.result.criterion.predict(pde, sample)
-        alpha = _alpha(pde, d.result.mode, sample)
         E0 = next(sc.E0 for sc in d.result.criterion.numeric if sc.params == sample)
-        # the mass factor e^{E(0) T} cancels in F; removing it first keeps |p̃|² inside the double range
-        normalised = d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t)
-        p_norm = np_function(normalised, (k, t))
-        log_p = np_function(sp.expand_log(sp.log(normalised), force=True), (k, t))  # e^{−2kT} as −2kT
-        p_abs = lambda kk, tt: abs(complex(p_norm(kk, tt)))
-        growth = p_abs(1e4, 1.0) / max(p_abs(1e-6, 1.0), 1e-300)
-        for N in d.dims:
-            if growth > 1e8:
-                d.c1.append(conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
-                                                f"{growth:.3g}): the initial-value problem is ill-posed and p is not "
-                                                "a function, let alone a density"))
-                d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
-                continue
-            try:
-                evaluate, source = _kernel_functions(d, N, values)
-                d.c1.append(conditions.c1_scan(sample, N, evaluate, p_abs, source))
-            except NotSupportedError as exc:
-                d.c1.append(conditions.C1Sample(sample, N, None, str(exc)))
-            except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
-                d.c1.append(conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
-                                                f"precision in N = {N} ({type(exc).__name__}: {str(exc)[:120]})"))
+        _conditions_at(d, sample, d.result.criterion.predict(d.pde, sample), E0)
+
+
+def conditions_at(d: Derivation, sample: dict) -> tuple[list, list]:
+    """C1 and C2 (one row per dimension each) at a parameter point that need not be one of ``d.samples`` (a
+    sweep's point): Eq. 16 there from the symbolic region, else the numeric scan at the point, which also
+    gives E(0). ``d`` is left as it was."""
+    found = scan(d.pde, d.result.mode, [sample])[0]
+    predicted = d.result.criterion.predict(d.pde, sample)
+    c1, c2 = d.c1, d.c2
+    d.c1, d.c2 = [], []
+    try:
+        _conditions_at(d, sample, found.holds if predicted is None else predicted, found.E0)
+        return d.c1, d.c2
+    finally:
+        d.c1, d.c2 = c1, c2
+
+
+def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: float) -> None:
+    pde = d.pde
+    values = sample_values(pde, sample)
+    alpha = _alpha(pde, d.result.mode, sample)
+    # the mass factor e^{E(0) T} cancels in F; removing it first keeps |p̃|² inside the double range
+    normalised = d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t)
+    p_norm = np_function(normalised, (k, t))
+    log_p = np_function(sp.expand_log(sp.log(normalised), force=True), (k, t))  # e^{−2kT} as −2kT
+    p_abs = lambda kk, tt: abs(complex(p_norm(kk, tt)))
+    growth = p_abs(1e4, 1.0) / max(p_abs(1e-6, 1.0), 1e-300)
+    for N in d.dims:
+        if growth > 1e8:
+            d.c1.append(conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
+                                            f"{growth:.3g}): the initial-value problem is ill-posed and p is not "
+                                            "a function, let alone a density"))
             d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
+            continue
+        try:
+            evaluate, source = _kernel_functions(d, N, values)
+            d.c1.append(conditions.c1_scan(sample, N, evaluate, p_abs, source))
+        except NotSupportedError as exc:
+            d.c1.append(conditions.C1Sample(sample, N, None, str(exc)))
+        except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
+            d.c1.append(conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
+                                            f"precision in N = {N} ({type(exc).__name__}: {str(exc)[:120]})"))
+        d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
 
 
 def _kernel_functions(d: Derivation, N: int, values: dict):

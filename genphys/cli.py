@@ -147,8 +147,9 @@ def _build_parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
-    from . import landscape_cli, thermo_cli, zhou_cli
+    from . import landscape_cli, sweep_cli, thermo_cli, zhou_cli
 
+    sweep_cli.add_parser(sub, _TYPES)
     thermo_cli.add_parser(sub, _TYPES)
     landscape_cli.add_parser(sub, _TYPES)
     zhou_cli.add_parser(sub, _TYPES)
@@ -397,6 +398,12 @@ def _run_zhou(args) -> int:
     return zhou_cli.run(args, _TYPES)
 
 
+def _run_sweep(args) -> int:
+    from . import sweep_cli
+
+    return sweep_cli.run(args, _TYPES)
+
+
 def _run_thermo(args) -> int:
     from . import thermo_cli
 
@@ -409,7 +416,7 @@ _TYPES = (_positive_number, _count, _seed, _params, _values_of)
 
 #: options whose value may start with a minus sign and a comma list ("--bins -1.5,1.5,30"), which argparse
 #: would otherwise read as an option of its own
-_LIST_OPTIONS = ("--bins", "--mu-range", "--sigma2-range", "--q", "--t", "--eval", "--orders")
+_LIST_OPTIONS = ("--bins", "--mu-range", "--sigma2-range", "--q", "--t", "--eval", "--orders", "--grid")
 
 
 def _attach_list_values(argv: list[str]) -> list[str]:
@@ -436,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
                "verify": _run_verify, "report": _run_report, "score": _run_score,
                "thermo": _run_thermo, "landscape": _run_landscape, "ladder": _run_zhou, "cumulants": _run_zhou,
-               "lattice": _run_zhou}[args.command]
+               "lattice": _run_zhou, "sweep": _run_sweep}[args.command]
         return run(args)
     except GenphysError as exc:
         return _fail(exc.kind, " ".join(str(exc).split()), want_json,

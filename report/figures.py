@@ -195,3 +195,62 @@ def field_figure(g, path: Path, count: int = 4, resolution: int = 60, stride: in
                       scale=1.6 * len(xs[::stride]), width=0.004)
         ax.set_title(f"log p and v/|v| at t = {tt:.3g}")
     return _save(fig, path, dpi=90)
+
+
+def sweep_figure(points: list[dict], names: list[str], condition, path: Path, title: str) -> Path | None:
+    """The phase diagram of a sweep: each point's verdict ("holds" true / false / undecided), with the region
+    where the symbolic condition holds shaded (1 parameter) or outlined (2); None for more than 2 parameters."""
+    if not 1 <= len(names) <= 2 or not points:
+        return None
+    colour = {True: "tab:green", False: "tab:red", None: "tab:gray"}
+    label = {True: "holds", False: "fails", None: "undecided"}
+    values = np.array([[p["values"][n] for n in names] for p in points], float)
+    verdict = [p["holds"] for p in points]
+    region = _condition_function(condition, names)
+    fig, ax = plt.subplots(figsize=(7, 2.6 if len(names) == 1 else 5.5))
+    lo, hi = values.min(axis=0), values.max(axis=0)
+    fine = [np.linspace(a, b, 400) for a, b in zip(lo, hi)]
+    if len(names) == 1:
+        y = np.zeros(len(values))
+        if region is not None:
+            inside = region(fine[0])
+            ax.fill_between(fine[0], -1, 1, where=inside, color="tab:green", alpha=0.12, step="mid",
+                            label="symbolic condition holds")
+        for v in (True, False, None):
+            sel = [h is v for h in verdict]
+            if any(sel):
+                ax.scatter(values[sel, 0], y[sel], c=colour[v], s=18, label=label[v], zorder=3)
+        ax.set_yticks([])
+        ax.set_ylim(-1, 1)
+        ax.set_xlabel(names[0])
+    else:
+        for v in (True, False, None):
+            sel = [h is v for h in verdict]
+            if any(sel):
+                ax.scatter(values[sel, 0], values[sel, 1], c=colour[v], s=14, marker="s", label=label[v])
+        if region is not None:
+            A, B = np.meshgrid(*fine, indexing="ij")
+            inside = np.asarray(region(A, B), float) * np.ones_like(A)
+            if 0 < inside.mean() < 1:
+                ax.contour(A, B, inside, levels=[0.5], colors="k", linewidths=1.2)
+                ax.plot([], [], c="k", lw=1.2, label="symbolic boundary")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return _save(fig, path, dpi=110)
+
+
+def _condition_function(condition, names: list[str]):
+    """A vectorised True/False of the symbolic condition in the swept parameters, or None (no condition, or one
+    in other symbols). Parameter symbols are replaced by dummies first: no user name is printed into code."""
+    import sympy as sp
+
+    if condition is None or condition in (sp.true, sp.false):
+        return None
+    symbols = {s.name: s for s in condition.free_symbols}
+    if set(symbols) - set(names):
+        return None
+    dummies = [sp.Dummy() for _ in names]
+    expr = condition.xreplace({symbols[n]: d for n, d in zip(names, dummies) if n in symbols})
+    return sp.lambdify(dummies, expr, modules="numpy")
