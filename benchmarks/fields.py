@@ -170,8 +170,8 @@ def main(argv=None) -> None:
         plan += [("yukawa", d, 512, 512, "float64") for d in (2, 128)]
         plan += [(kern, 3072, 512, 512, "float64") for kern in KERNELS]
     else:
-        plan = [(kern, d, 8192, 8192, dtype) for kern in ("diffusion", "poisson") for d in (2, 16, 128, 3072)
-                for dtype in ("float64", "float32")]
+        plan = [(kern, d, 8192 if d < 3072 else 4096, 8192 if d < 3072 else 4096, dtype)
+                for kern in ("diffusion", "poisson") for d in (2, 16, 64, 128, 3072) for dtype in ("float64", "float32")]
         plan += [("yukawa", d, 2048, 2048, "float64") for d in (2, 16, 128, 3072)]  # K_ν per pair: slow
         plan += [("diffusion", 2, 32768, 32768, dtype) for dtype in ("float64", "float32")]
     backends = ("numpy", "numba", "blas", "auto") if args.backend == "all" else (args.backend,)

@@ -244,3 +244,18 @@ def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: 
         row.update(outcome=result.value, findings=[str(exc)])
     row["contradiction"] = d.generative.may_generate != (result is GeneratorOutcome.REPRODUCED)
     return row, g
+
+
+def verify_entry(name: str, n_data: int, n_samples: int, steps: int, seed: int, budget: float | None) -> list[dict]:
+    """The verification rows of one catalog entry (one of `genphys verify`'s independent pieces): the generator
+    on the moons (splits drawn from ``seed``, the same for every entry), and for R ≠ 0 also the birth-free flow."""
+    from .catalog import entry
+
+    splits = data_splits("moons", n_data, np.random.default_rng(seed))
+    d = derive(entry(name).parse(), dim=2, budget=budget)
+    row, _ = verify_one(d, splits, n_samples, steps, seed)
+    rows = [{"name": name, **row}]
+    if d.flow.R_hat != 0 and row["outcome"] != "refused":  # R ≠ 0: the birth-free flow as a second check
+        row, _ = verify_one(d, splits, n_samples, steps, seed, flow="balanced")
+        rows.append({"name": f"{name} (balanced)", **row})
+    return rows

@@ -29,6 +29,7 @@ import numpy as np
 
 from analytic.errors import GenphysError, PDEInputError
 from analytic.grammar import parse
+from . import parallel
 
 WHAT = ("check", "derive", "generate")
 #: the most grid points one sweep may have (each is at least a numeric scan, ~0.1 s)
@@ -210,13 +211,7 @@ def run(spec: Sweep, path: str, client=None, extra: dict | None = None, progress
     extra = extra or {}
     if progress:
         progress(len(done), total, f"{len(done)} already done")
-    if client is None:
-        results = (point(spec.to_json(), v) for v in todo)
-    else:
-        from distributed import as_completed
-        futures = [client.submit(point, spec.to_json(), v, pure=False) for v in todo]
-        results = (f.result() for f in as_completed(futures))
-    for row in results:
+    for _, row in parallel.completed(client, point, [(spec.to_json(), v) for v in todo]):
         done.append(row)
         save(path, spec, done, extra)
         if progress:

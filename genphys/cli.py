@@ -68,6 +68,15 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _add_scheduler_options(sub: argparse.ArgumentParser) -> None:
+    """Where independent pieces run (derivations.parallel)."""
+    sub.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="a Dask scheduler (tcp://HOST:PORT), or 'serial' for this process (default: a "
+                          "LocalCluster on this machine)")
+    sub.add_argument("--workers", type=_count(1), default=None,
+                     help="LocalCluster worker processes (default: one per core)")
+
+
 def _add_pde_options(sub: argparse.ArgumentParser, example: str, dim_default: str, budget_help: str) -> None:
     """The PDE argument and the options `check` and `derive` share."""
     sub.add_argument("pde", help=f'the PDE, e.g. "{example}"')
@@ -129,6 +138,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--only", action="append", default=[], metavar="NAME", help="catalog entries to run (repeatable)")
     ver.add_argument("--json", action="store_true", help="print the matrix as JSON")
     ver.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    _add_scheduler_options(ver)
     rep = sub.add_parser("report", help="the catalog (and your PDEs) as a report: HTML, Markdown, LaTeX, figures")
     rep.add_argument("pdes", nargs="*", metavar="PDE", help='your PDEs, added after the catalog, e.g. "phi_t - lap(phi)"')
     rep.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
@@ -352,25 +362,21 @@ def _run_score(args) -> int:
 
 
 def _run_verify(args) -> int:
-    import numpy as np
-
-    from derivations.catalog import CATALOG
-    from derivations.derive import derive
-    from derivations.generate import data_splits, verify_one
+    from derivations import parallel
+    from derivations.generate import verify_entry
 
     names = _catalog_names(args.only)
-    entries = [e for e in CATALOG if e.name in names]
-    splits = data_splits("moons", args.n_data, np.random.default_rng(args.seed))
-    rows = []
-    for i, e in enumerate(entries):
-        _progress(i, len(entries), e.name)
-        d = derive(e.parse(), dim=2, budget=args.budget)
-        row, _ = verify_one(d, splits, args.n_samples, args.steps, args.seed)
-        rows.append({"name": e.name, **row})
-        if d.flow.R_hat != 0 and row["outcome"] != "refused":  # R ≠ 0: the birth-free flow as a second check
-            row, _ = verify_one(d, splits, args.n_samples, args.steps, args.seed, flow="balanced")
-            rows.append({"name": f"{e.name} (balanced)", **row})
-    _progress(len(entries), len(entries), "done")
+    jobs = [(name, args.n_data, args.n_samples, args.steps, args.seed, args.budget) for name in names]
+    found = {}
+    client = parallel.client_for(args.scheduler, args.workers)
+    try:
+        _progress(0, len(jobs), "starting")
+        for i, rows in parallel.completed(client, verify_entry, jobs):
+            found[i] = rows
+            _progress(len(found), len(jobs), names[i])
+    finally:
+        parallel.close(client)
+    rows = [row for i in range(len(jobs)) for row in found[i]]
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
         return 0

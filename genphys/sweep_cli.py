@@ -11,13 +11,12 @@ by default, an existing cluster with --scheduler tcp://HOST:PORT (started with `
 from __future__ import annotations
 
 import csv
-import logging
 from pathlib import Path
 
 from analytic.errors import PDEInputError
 from analytic.pde import text
 from report.output import MARKER, check_folder
-from .cli import _progress as progress_bar
+from .cli import _add_scheduler_options as add_scheduler_options, _progress as progress_bar
 
 
 def add_parser(sub, types) -> None:
@@ -38,11 +37,7 @@ def add_parser(sub, types) -> None:
     sw.add_argument("--n-samples", type=count(2), default=10000, help="generate: particles (default 10000)")
     sw.add_argument("--steps", type=count(1), default=100, help="generate: integrator steps (default 100)")
     sw.add_argument("--seed", type=seed, default=0)
-    sw.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                    help="a Dask scheduler (tcp://HOST:PORT), or 'serial' for this process (default: a "
-                         "LocalCluster on this machine)")
-    sw.add_argument("--workers", type=count(1), default=None, help="LocalCluster worker processes (default: "
-                                                                   "one per core)")
+    add_scheduler_options(sw)
     sw.add_argument("--budget", type=positive, default=20.0, help="seconds per symbolic step (default 20)")
     sw.add_argument("--out", default="genphys-sweep", help="output folder (default genphys-sweep)")
     sw.add_argument("--json", action="store_true", help="print sweep.json's content")
@@ -64,27 +59,8 @@ def _grids(pairs: list[str]) -> dict:
     return out
 
 
-def client_for(address: str | None, workers: int | None):
-    """None for 'serial'; a Client of the scheduler at ``address``; else of a new LocalCluster (one
-    single-threaded worker process per core unless ``workers`` says otherwise)."""
-    if address == "serial":
-        return None
-    from distributed import Client, LocalCluster
-    from numeric.fields import WORKERS
-
-    if address:
-        try:
-            return Client(address, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise PDEInputError(f"--scheduler {address!r}: cannot reach a Dask scheduler there ({exc}); start one "
-                                "with `dask scheduler` and `dask worker ADDRESS`, or drop --scheduler") from None
-    cluster = LocalCluster(n_workers=workers or WORKERS, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
-    return Client(cluster)
-
-
 def run(args, types) -> int:
-    from derivations import sweep
+    from derivations import parallel, sweep
     from report.figures import sweep_figure
     from report.output import dumps
 
@@ -99,16 +75,12 @@ def run(args, types) -> int:
     condition = criterion.condition
     extra = {"condition": None if condition is None else text(condition),
              "symbolic_holds": criterion.holds.value}
-    client = client_for(args.scheduler, args.workers)
+    client = parallel.client_for(args.scheduler, args.workers)
     try:
         points = sweep.run(spec, str(out / "sweep.json"), client, extra,
                            progress=lambda i, n, label: progress_bar(i, n, label))
     finally:
-        if client is not None:
-            cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        parallel.close(client)
     names = list(spec.grid)
     _write_csv(out / "sweep.csv", names, points)
     title = f"{args.pde}: {args.what}" + ("" if condition is None else f" (symbolic: {text(condition)})")

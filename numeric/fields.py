@@ -34,10 +34,13 @@ from .logdomain import LogKernel
 DEFAULT_TILE_PAIRS = 1 << 18
 _CUT = {"float64": -700.0, "float32": -80.0}
 BACKENDS = ("auto", "numpy", "numba", "blas")
-#: backend="auto" takes the fused loops up to this N and the attention form above (4096², load < 0.2: float64
-#: numba 4.8e8 vs blas 4.2e8 pairs/s at N = 8, 3.1e8 vs 3.9e8 at N = 16; float32 5.4e8 vs 4.9e8 at N = 16,
-#: 3.5e8 vs 3.7e8 at N = 32; benchmarks/RESULTS.md)
-AUTO_NUMBA_MAX_N = {"float64": 8, "float32": 16}
+#: backend="auto" takes the fused loops up to this N and the attention form above, per kernel shape (heat-like:
+#: e = 0; Cauchy factor: Poisson) and dtype — the crossovers measured at 8192², load < 0.3 (heat float64 numba
+#: 4.2e8 vs blas 3.1e8 pairs/s at N = 12, 3.2e8 vs 3.1e8 at 16; float32 9.2e8 vs 7.6e8 at 8, 6.7e8 vs 7.0e8 at
+#: 12; Poisson float64 2.1e8 vs 1.7e8 at 16, 6.0e7 vs 1.5e8 at 64; benchmarks/RESULTS.md)
+AUTO_NUMBA_MAX_N = {("heat", "float64"): 12, ("heat", "float32"): 8,
+                    ("cauchy", "float64"): 16, ("cauchy", "float32"): 16}
+PRECISE_R2_MAX_N = 128
 #: threads for the "blas" backend's query tiles (each with single-threaded BLAS; see `_blas_threads`)
 WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -161,7 +164,8 @@ class EmpiricalField:
             raise PDEInputError("backend='blas' is not available: this kernel is not of the Gauss-Cauchy form "
                                 "(heat, Poisson) it covers; use backend='auto' or 'numpy'")
         if backend == "auto":
-            fused = numba_ok and self.N <= AUTO_NUMBA_MAX_N[self.dtype]
+            shape = "heat" if numba_ok and family.constants(1.0)[2] == 0 else "cauchy"
+            fused = numba_ok and self.N <= AUTO_NUMBA_MAX_N[shape, self.dtype]
             return "numba" if fused else "blas" if family is not None else "numpy"
         return backend
 
@@ -249,10 +253,12 @@ class EmpiricalField:
         J_all = xp.empty((M, self.N), dtype=self.dtype) if flux else None
         heat = e == 0
         bias = self._logw + b * self._Y2 if heat else self._logw
-        scaled_Y = (-2 * b) * self._Y
         # the Cauchy factor's r²/A, with A = t² for Poisson, turns r²'s absolute rounding into a relative
-        # error of the term: in float32 r² is formed in float64 (|x| ~ 3, t = 0.02: 1e-3 relative otherwise)
-        Xr, Yr = (X, self._Y) if heat or self.dtype == "float64" else (X.astype(np.float64), self._data64)
+        # error of the term: in float32 r² is formed in float64 (|x| ~ 3, t = 0.02: 1e-3 relative otherwise) up
+        # to N = PRECISE_R2_MAX_N; above, e = −(N+1)/2 times float32's rounding of the log dominates anyway
+        # (7e-5 at N = 3072) and the float64 product would cost 1.5× (benchmarks/RESULTS.md)
+        precise = not heat and self.dtype == "float32" and self.N <= PRECISE_R2_MAX_N
+        Xr, Yr = (X.astype(np.float64), self._data64) if precise else (X, self._Y)
         Yr2 = (Yr * Yr).sum(axis=1)
 
         def tile(qs):
@@ -262,7 +268,7 @@ class EmpiricalField:
             for d0 in range(0, self.n, cols):
                 ds = slice(d0, d0 + cols)
                 if heat:
-                    z = Xq @ scaled_Y[ds].T
+                    z = (Xq * (-2 * b)) @ self._Y[ds].T
                     z += bias[None, ds]
                 else:
                     Xrq = Xr[qs]

@@ -308,7 +308,8 @@ def test_fused_backend_is_refused_where_it_does_not_apply(rng):
     heat = _derived("phi_t - lap(phi)", {})
     assert field(heat, rng.normal(size=(5, 2)), device="cpu").backend == "numba"
     assert field(heat, rng.normal(size=(5, 2)), device="cpu", dtype="float32").backend == "numba"
-    assert field(heat, rng.normal(size=(5, 9)), device="cpu").backend == "blas"  # past AUTO_NUMBA_MAX_N
+    assert field(heat, rng.normal(size=(5, 13)), device="cpu").backend == "blas"  # past AUTO_NUMBA_MAX_N
+    assert field(heat, rng.normal(size=(5, 9)), device="cpu", dtype="float32").backend == "blas"
     assert field(heat, rng.normal(size=(5, 65)), device="cpu").backend == "blas"
     with pytest.raises(PDEInputError, match="N = 65"):
         field(heat, rng.normal(size=(5, 65)), device="cpu", backend="numba")
