@@ -14,6 +14,8 @@ import csv
 from pathlib import Path
 
 from analytic.errors import PDEInputError
+from sympy import false, true
+
 from analytic.pde import text
 from report.output import MARKER, check_folder
 from .cli import _add_scheduler_options as add_scheduler_options, _progress as progress_bar
@@ -89,8 +91,10 @@ def run(args, types) -> int:
     if args.json:
         print(dumps({"sweep": spec.to_json(), **extra, "points": points}))
     else:
-        print(f"{args.pde} ({args.what}): holds at {held} of {len(points)} points"
-              + ("" if condition is None else f"; symbolic condition {text(condition)}"))
+        symbolic = ("" if condition is None else "; symbolically Eq. 16 holds for every value" if condition == true
+                    else "; symbolically Eq. 16 fails for every value" if condition == false
+                    else f"; symbolic condition {text(condition)}")
+        print(f"{args.pde} ({args.what}): holds at {held} of {len(points)} points{symbolic}")
         agree = [p for p in points if p.get("symbolic") is not None and p["holds"] is not None]
         if agree:
             print(f"numeric scan and symbolic region agree at {sum(p['symbolic'] == p['holds'] for p in agree)} "
