@@ -154,6 +154,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="genphys-report", help="output folder (default genphys-report)")
     rep.add_argument("--seed", type=_seed, default=0)
     rep.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
+    _add_scheduler_options(rep)
     cat = sub.add_parser("catalog", help="the paper's PDEs: derived vs the paper's tables, with reasons")
     cat.add_argument("--json", action="store_true", help="print the comparison as JSON")
     cat.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
@@ -262,7 +263,7 @@ def _catalog_names(only: list[str]) -> list[str]:
 
 
 def _run_report(args) -> int:
-    from report.build import user_params, build, collect
+    from report.build import build, collect, start_parts, user_params
 
     names = [] if args.no_catalog else _catalog_names(args.only)
     params = _params(args.param)
@@ -270,11 +271,20 @@ def _run_report(args) -> int:
         parse(text, user_params(text, params))
     if not names and not args.pdes:
         raise PDEInputError("nothing to report: --no-catalog needs at least one PDE argument")
+    from derivations import parallel
+
     out = check_folder(args.out)
-    sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress)
-    with run_folder(out, "report") as stage:
-        written = build(stage, sections, pdf=args.pdf, progress=_progress, thermo=not args.no_thermo,
-                            driven=not args.no_driven, zhou=not args.no_zhou)
+    parts = [name for name, skip in (("thermo", args.no_thermo), ("driven", args.no_driven), ("zhou", args.no_zhou))
+             if not skip]
+    client = parallel.client_for(args.scheduler, args.workers)
+    try:
+        pending = start_parts(client, parts)  # queued on the workers first: the longest pieces
+        sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress, client)
+        with run_folder(out, "report") as stage:
+            written = build(stage, sections, pdf=args.pdf, progress=_progress, thermo=not args.no_thermo,
+                            driven=not args.no_driven, zhou=not args.no_zhou, pending=pending)
+    finally:
+        parallel.close(client)
     for key in ("html", "markdown", "tex", "pdf"):
         if written.get(key):
             print(f"wrote {out / Path(written[key]).name}")

@@ -12,6 +12,7 @@ and a test checks each one against a computed disagreement.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ from pathlib import Path
 
 from analytic.grammar import parse
 from analytic.pde import k, latex
-from derivations.catalog import CATALOG, Comparison, compare
+from derivations import parallel
+from derivations.catalog import CATALOG, Comparison, compare, entry
 from derivations.derive import Derivation, derive
 from numeric.metrics import TEST_ALPHA
 from .catalog_table import comparison_json
 from .derivation import VERIFY_RUN, derivation_blocks, derivation_figures, verification_run
-from .document import Heading, Items, Math, Table, compile_pdf, para, to_html, to_markdown, to_tex
+from .document import Figure, Heading, Items, Math, Table, compile_pdf, para, to_html, to_markdown, to_tex
 from .output import dumps
 
 TITLE = "GenPhys Workbench report: which physical PDEs can generate data?"
@@ -40,6 +42,8 @@ class Section:
     comparison: Comparison | None
     row: dict | None
     run: object
+    #: figures already drawn elsewhere (a Dask worker: `section_task`), as {figure name: (file name, bytes)}
+    figure_files: dict | None = None
 
 
 def user_params(text: str, params: dict) -> dict:
@@ -48,26 +52,50 @@ def user_params(text: str, params: dict) -> dict:
 
 
 def collect(names: list[str], pdes: list[str], params: dict, verify: bool, budget: float, seed: int = 0,
-            progress=None) -> list[Section]:
-    """Derive (and compare, and run) every requested PDE; ``progress(i, n, label)`` after each step."""
-    entries = [e for e in CATALOG if e.name in names]
-    total = len(entries) + len(pdes)
-    sections = []
-    for i, e in enumerate(entries):
-        if progress:
-            progress(i, total, e.name)
-        c = compare(e, budget=budget)
-        row, g = verification_run(c.derivation, seed) if verify else (None, None)
-        sections.append(Section(e.name, e.title, c.derivation, c, row, g))
-    for j, text in enumerate(pdes):
-        if progress:
-            progress(len(entries) + j, total, text[:30])
-        d = derive(parse(text, user_params(text, params)), dim=2, budget=budget)
-        row, g = verification_run(d, seed) if verify else (None, None)
-        sections.append(Section(f"pde-{j + 1}", f"{d.pde.canonical} = 0 (yours)", d, None, row, g))
+            progress=None, client=None) -> list[Section]:
+    """Derive (and compare, and run) every requested PDE; ``progress(i, n, label)`` after each step. With a Dask
+    ``client`` each PDE is one task (`section_task`: its figures drawn there too)."""
+    jobs = [("entry", e.name, verify, budget, seed) for e in CATALOG if e.name in names]
+    jobs += [("pde", (j, text, user_params(text, params)), verify, budget, seed) for j, text in enumerate(pdes)]
+    if client is None:
+        sections = []
+        for i, job in enumerate(jobs):
+            if progress:
+                progress(i, len(jobs), job[1] if job[0] == "entry" else job[1][1][:30])
+            sections.append(_section(*job))
+    else:
+        found = {}
+        for i, section in parallel.completed(client, section_task, jobs):
+            found[i] = section
+            if progress:
+                progress(len(found), len(jobs), section.name)
+        sections = [found[i] for i in range(len(jobs))]
     if progress:
-        progress(total, total, "derived")
+        progress(len(jobs), len(jobs), "derived")
     return sections
+
+
+def _section(kind: str, what, verify: bool, budget: float, seed: int) -> Section:
+    if kind == "entry":
+        c = compare(entry(what), budget=budget)
+        row, g = verification_run(c.derivation, seed) if verify else (None, None)
+        return Section(what, entry(what).title, c.derivation, c, row, g)
+    j, text, assumptions = what
+    d = derive(parse(text, assumptions), dim=2, budget=budget)
+    row, g = verification_run(d, seed) if verify else (None, None)
+    return Section(f"pde-{j + 1}", f"{d.pde.canonical} = 0 (yours)", d, None, row, g)
+
+
+def section_task(kind: str, what, verify: bool, budget: float, seed: int) -> Section:
+    """One PDE's section computed on a Dask worker, its figures drawn there into a folder of its own and carried
+    back as bytes (the generator run, whose compiled kernels do not travel, stays on the worker)."""
+    import tempfile
+
+    section = _section(kind, what, verify, budget, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        figs = derivation_figures(section.derivation, Path(tmp), section.name, section.run)
+        files = {name: (path.name, path.read_bytes()) for name, path in figs.items()}
+    return dataclasses.replace(section, run=None, figure_files=files)
 
 
 def _yes(ok) -> str:
@@ -164,15 +192,43 @@ def errata_blocks(sections: list[Section]) -> list:
             Items(tuple(items))]
 
 
+def part_task(name: str) -> tuple[list, dict, dict]:
+    """One of the report's independent parts (a Dask task): (blocks, JSON, {figure file name: bytes}), computed in
+    a folder of the worker's own, so the figures travel back with the result (the worker may be another machine)."""
+    import tempfile
+
+    from . import driven_part, thermo_part, zhou_part
+
+    make = {"thermo": thermo_part.thermo_part, "driven": driven_part.driven_part, "zhou": zhou_part.zhou_part}[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        blocks, data = make(Path(tmp))
+        files = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file()}
+    return blocks, data, files
+
+
+def start_parts(client, names: list[str]) -> dict:
+    """The parts ``names`` submitted to a Dask ``client`` (futures by name; {} without one), so that they run on
+    its workers while this process collects and writes the sections."""
+    return {name: client.submit(part_task, name, pure=False) for name in names} if client is not None else {}
+
+
+def _moved(block, figures_dir: Path):
+    """A part's block with its figure path in ``figures_dir`` (where the figure's bytes were written)."""
+    return dataclasses.replace(block, path=figures_dir / block.path.name) if isinstance(block, Figure) else block
+
+
 def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, thermo: bool = True,
-          driven: bool = True, zhou: bool = True) -> dict:
+          driven: bool = True, zhou: bool = True, pending: dict | None = None) -> dict:
     """Write index.html, report.md, report.tex (and report.pdf), figures/, catalog.json, verify.json; with
     ``thermo`` the non-equilibrium part (report.thermo_part) and thermo.json; with ``driven`` the driven-systems
     part (report.driven_part) and driven.json; with ``zhou`` the SDE-ladder, cumulant and lattice part
-    (report.zhou_part) and zhou.json."""
+    (report.zhou_part) and zhou.json. ``pending``: those parts already started elsewhere (`start_parts`), by
+    name; the others are computed here."""
     out = Path(out)
     figures_dir = out / "figures"
     start = time.perf_counter()
+    parts = [name for name, wanted in (("thermo", thermo), ("driven", driven), ("zhou", zhou)) if wanted]
+    pending = pending or {}
     blocks = [para("Built by the GenPhys Workbench from the catalog of the GenPhys paper (Liu, Luo, Xu, Jaakkola, "
                    "Tegmark) and any PDEs given on the command line. Each PDE is parsed, its dispersion relation and "
                    "the criterion Im ω(k) < Im ω(0) derived symbolically and checked numerically, its Green's "
@@ -186,28 +242,28 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, 
     for i, s in enumerate(sections):
         if progress:
             progress(i, len(sections), f"figures: {s.name}")
-        figs = derivation_figures(s.derivation, figures_dir, s.name, s.run)
+        if s.figure_files is None:
+            figs = derivation_figures(s.derivation, figures_dir, s.name, s.run)
+        else:
+            figures_dir.mkdir(parents=True, exist_ok=True)
+            figs = {}
+            for name, (file_name, content) in s.figure_files.items():
+                figs[name] = figures_dir / file_name
+                figs[name].write_bytes(content)
         entry = s.comparison.entry if s.comparison is not None else None
         intro = f"{entry.doc} (GenPhys {entry.source})." if entry is not None and entry.doc else None
         blocks += derivation_blocks(s.derivation, figs, s.row, level=1, title=s.title, intro=intro)
-    thermo_json = None
-    if thermo:
-        from .thermo_part import thermo_part
-
-        part, thermo_json = thermo_part(figures_dir, progress)
-        blocks += part
-    driven_json = None
-    if driven:
-        from .driven_part import driven_part
-
-        part, driven_json = driven_part(figures_dir, progress)
-        blocks += part
-    zhou_json = None
-    if zhou:
-        from .zhou_part import zhou_part
-
-        part, zhou_json = zhou_part(figures_dir, progress)
-        blocks += part
+    results = {}
+    for name in parts:
+        if progress:
+            progress(len(sections), len(sections), f"part: {name}")
+        part_blocks, data, files = pending[name].result() if name in pending else part_task(name)
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        for file_name, content in files.items():
+            (figures_dir / file_name).write_bytes(content)
+        blocks += [_moved(b, figures_dir) for b in part_blocks]
+        results[name] = data
+    thermo_json, driven_json, zhou_json = (results.get(name) for name in ("thermo", "driven", "zhou"))
     if progress:
         progress(len(sections), len(sections), "writing")
     out.mkdir(parents=True, exist_ok=True)
