@@ -348,7 +348,9 @@ def green_value(d: Derivation, N: int, rr: float, tt: float) -> tuple:
 def _conditions(d: Derivation) -> None:
     for sample in d.samples:
         E0 = next(sc.E0 for sc in d.result.criterion.numeric if sc.params == sample)
-        _conditions_at(d, sample, d.result.criterion.predict(d.pde, sample), E0)
+        c1, c2 = _conditions_at(d, sample, d.result.criterion.predict(d.pde, sample), E0)
+        d.c1 += c1
+        d.c2 += c2
 
 
 def conditions_at(d: Derivation, sample: dict) -> tuple[list, list]:
@@ -357,16 +359,12 @@ def conditions_at(d: Derivation, sample: dict) -> tuple[list, list]:
     gives E(0). ``d`` is left as it was."""
     found = scan(d.pde, d.result.mode, [sample])[0]
     predicted = d.result.criterion.predict(d.pde, sample)
-    c1, c2 = d.c1, d.c2
-    d.c1, d.c2 = [], []
-    try:
-        _conditions_at(d, sample, found.holds if predicted is None else predicted, found.E0)
-        return d.c1, d.c2
-    finally:
-        d.c1, d.c2 = c1, c2
+    return _conditions_at(d, sample, found.holds if predicted is None else predicted, found.E0)
 
 
-def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: float) -> None:
+def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: float) -> tuple[list, list]:
+    """(C1 rows, C2 rows) at ``sample``, one per dimension of ``d``."""
+    c1, c2 = [], []
     pde = d.pde
     values = sample_values(pde, sample)
     alpha = _alpha(pde, d.result.mode, sample)
@@ -378,20 +376,21 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
     growth = p_abs(1e4, 1.0) / max(p_abs(1e-6, 1.0), 1e-300)
     for N in d.dims:
         if growth > 1e8:
-            d.c1.append(conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
-                                            f"{growth:.3g}): the initial-value problem is ill-posed and p is not "
-                                            "a function, let alone a density"))
-            d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
+            c1.append(conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
+                                          f"{growth:.3g}): the initial-value problem is ill-posed and p is not "
+                                          "a function, let alone a density"))
+            c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
             continue
         try:
             evaluate, source = _kernel_functions(d, N, values)
-            d.c1.append(conditions.c1_scan(sample, N, evaluate, p_abs, source))
+            c1.append(conditions.c1_scan(sample, N, evaluate, p_abs, source))
         except NotSupportedError as exc:
-            d.c1.append(conditions.C1Sample(sample, N, None, str(exc)))
+            c1.append(conditions.C1Sample(sample, N, None, str(exc)))
         except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
-            d.c1.append(conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
-                                            f"precision in N = {N} ({type(exc).__name__}: {str(exc)[:120]})"))
-        d.c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
+            c1.append(conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
+                                          f"precision in N = {N} ({type(exc).__name__}: {str(exc)[:120]})"))
+        c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
+    return c1, c2
 
 
 def _kernel_functions(d: Derivation, N: int, values: dict):

@@ -7,7 +7,7 @@
 What a task gets is plain data (the PDE's text, the assumptions, the values, the options), never a compiled
 function: each worker parses and derives the PDE itself, once per process (`_pipeline`), without the symbolic
 time budget — the client ran the same steps under the budget first (`prepare`), so they are known to finish,
-and a Dask worker is a daemonic process, which may not fork the budget's child.
+and a worker started by `dask worker` is a daemonic process, which may not fork the budget's child.
 
 Per point, "holds" is
 - check: Eq. 16 from the numeric scan at the point (an independent route), beside "symbolic", the symbolic
@@ -30,6 +30,7 @@ import numpy as np
 from analytic.errors import GenphysError, PDEInputError
 from analytic.grammar import parse
 from . import parallel
+from .check import _jsonable
 
 WHAT = ("check", "derive", "generate")
 #: the most grid points one sweep may have (each is at least a numeric scan, ~0.1 s)
@@ -158,22 +159,7 @@ def point(spec_json: dict, values: dict) -> dict:
                        findings=g.findings)
     except GenphysError as exc:  # this point cannot be computed: say why, keep the sweep going
         row.update(holds=None, error=" ".join(str(exc).split()))
-    return _plain(row)
-
-
-def _plain(value):
-    """JSON-ready: NumPy scalars to Python, NaN to None."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.floating, float)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+    return _jsonable(row)
 
 
 def load(path: str, spec: Sweep) -> list[dict]:
@@ -191,14 +177,16 @@ def load(path: str, spec: Sweep) -> list[dict]:
     return list(saved.get("points", []))
 
 
-def save(path: str, spec: Sweep, points: list[dict], extra: dict) -> None:
-    """sweep.json, replaced atomically (an interrupted sweep leaves the previous file whole)."""
+def save(path: str, spec: Sweep, points: list[dict], extra: dict) -> list[dict]:
+    """sweep.json, replaced atomically (an interrupted sweep leaves the previous file whole); the points as
+    written, in grid order."""
     order = {_key(v): i for i, v in enumerate(spec.points())}
     points = sorted(points, key=lambda p: order.get(_key(p["values"]), len(order)))
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"sweep": spec.to_json(), **extra, "points": points}, fh, indent=1)
+        json.dump({"sweep": spec.to_json(), **extra, "points": points}, fh, indent=1, allow_nan=False)
     os.replace(tmp, path)
+    return points
 
 
 def run(spec: Sweep, path: str, client=None, extra: dict | None = None, progress=None) -> list[dict]:
@@ -216,5 +204,4 @@ def run(spec: Sweep, path: str, client=None, extra: dict | None = None, progress
         save(path, spec, done, extra)
         if progress:
             progress(len(done), total, ", ".join(f"{k} = {v:g}" for k, v in row["values"].items()))
-    save(path, spec, done, extra)
-    return load(path, spec)
+    return save(path, spec, done, extra)  # also when nothing was left to do: the condition may be new

@@ -165,8 +165,8 @@ class EmpiricalField:
             raise PDEInputError("backend='blas' is not available: this kernel is not of the Gauss-Cauchy form "
                                 "(heat, Poisson) it covers; use backend='auto' or 'numpy'")
         if backend == "auto":
-            shape = "heat" if numba_ok and family.constants(1.0)[2] == 0 else "cauchy"
-            fused = numba_ok and self.N <= AUTO_NUMBA_MAX_N[shape, self.dtype]
+            fused = numba_ok and self.N <= AUTO_NUMBA_MAX_N[
+                "heat" if family.constants(1.0)[2] == 0 else "cauchy", self.dtype]  # e = 0: heat-like
             return "numba" if fused else "blas" if family is not None else "numpy"
         return backend
 
@@ -266,7 +266,11 @@ class EmpiricalField:
 
         def tile(qs):
             Xq = X[qs]
-            X2q = (Xq * Xq).sum(axis=1)
+            if heat:
+                X2q = (Xq * Xq).sum(axis=1)
+            else:
+                Xrq = Xr[qs]
+                Xr2q = (Xrq * Xrq).sum(axis=1)
             m = S = J = None
             for d0 in range(0, self.n, cols):
                 ds = slice(d0, d0 + cols)
@@ -274,10 +278,9 @@ class EmpiricalField:
                     z = (Xq * (-2 * b)) @ self._Y[ds].T
                     z += bias[None, ds]
                 else:
-                    Xrq = Xr[qs]
                     r2 = Xrq @ Yr[ds].T
                     r2 *= -2
-                    r2 += (Xrq * Xrq).sum(axis=1)[:, None]
+                    r2 += Xr2q[:, None]
                     r2 += Yr2[None, ds]
                     xp.maximum(r2, 0, out=r2)
                     r2 = r2.astype(self.dtype, copy=False)
@@ -301,7 +304,7 @@ class EmpiricalField:
                     S = S * scale + Sz
                     J = J * scale[:, None] + Jz if flux else None
                 m = m_new
-            m_all[qs] = m + (b * X2q if heat else 0)
+            m_all[qs] = (m + b * X2q) if heat else m
             S_all[qs] = S
             if flux:
                 J_all[qs] = J

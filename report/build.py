@@ -79,7 +79,7 @@ def _section(kind: str, what, verify: bool, budget: float, seed: int) -> Section
     if kind == "entry":
         c = compare(entry(what), budget=budget)
         row, g = verification_run(c.derivation, seed) if verify else (None, None)
-        return Section(what, entry(what).title, c.derivation, c, row, g)
+        return Section(what, c.entry.title, c.derivation, c, row, g)
     j, text, assumptions = what
     d = derive(parse(text, assumptions), dim=2, budget=budget)
     row, g = verification_run(d, seed) if verify else (None, None)

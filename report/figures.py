@@ -18,7 +18,7 @@ from numeric import hankel
 from numeric.dispersion_scan import spectrum
 from numeric.fields import grid
 from numeric.metrics import systematic_resample
-from numeric.lambdified import np_function
+from numeric.lambdified import np_function, np_real_function
 
 
 def _save(fig, path: Path, dpi: int = 100) -> Path:
@@ -230,7 +230,7 @@ def sweep_figure(points: list[dict], names: list[str], condition, path: Path, ti
                 ax.scatter(values[sel, 0], values[sel, 1], c=colour[v], s=14, marker="s", label=label[v])
         if region is not None:
             A, B = np.meshgrid(*fine, indexing="ij")
-            inside = np.asarray(region(A, B), float) * np.ones_like(A)
+            inside = region(A, B).astype(float)
             if 0 < inside.mean() < 1:
                 ax.contour(A, B, inside, levels=[0.5], colors="k", linewidths=1.2)
                 ax.plot([], [], c="k", lw=1.2, label="symbolic boundary")
@@ -251,6 +251,7 @@ def _condition_function(condition, names: list[str]):
     symbols = {s.name: s for s in condition.free_symbols}
     if set(symbols) - set(names):
         return None
-    dummies = [sp.Dummy() for _ in names]
+    dummies = tuple(sp.Dummy() for _ in names)
     expr = condition.xreplace({symbols[n]: d for n, d in zip(names, dummies) if n in symbols})
-    return sp.lambdify(dummies, expr, modules="numpy")
+    evaluate = np_real_function([expr], dummies)
+    return lambda *values: evaluate(*values)[0] > 0.5  # the seam gives floats: 1.0 where the condition holds
