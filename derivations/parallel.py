@@ -33,7 +33,7 @@ def client_for(address: str | None, workers: int | None = None):
 
     with dask.config.set({"distributed.worker.daemon": False}):
         cluster = LocalCluster(n_workers=workers or WORKERS, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)  # any free port: no clash
     return Client(cluster)
 
 
