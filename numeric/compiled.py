@@ -320,10 +320,12 @@ def block_boxes(Yt: np.ndarray, logw: np.ndarray):
     return np.ascontiguousarray(lo), np.ascontiguousarray(hi), np.maximum.reduceat(logw, starts).astype(np.float64)
 
 
-def sums(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip) -> None:
+def sums(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip, threads: int) -> None:
     """The fused loop: per query m, S and J into the output arrays; X, Yt, logw, b, e, inv_a and cut in one
-    dtype (float32 or float64). Compiled once per machine (numba's cache; a few seconds the first time)."""
+    dtype (float32 or float64), on at most ``threads`` threads. Compiled once per machine (numba's cache; a few
+    seconds the first time)."""
     if numba is None:
         raise RuntimeError("internal: numba is not installed")
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # per calling thread
     _direct(X, Yt, logw, b, e, inv_a, cut, flux, m_out, S_out, J_out, lo, hi, wmax, skip,
             *_constants(X.dtype.name))

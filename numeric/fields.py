@@ -42,8 +42,11 @@ AUTO_NUMBA_MAX_N = {("heat", "float64"): 12, ("heat", "float32"): 8,
                     ("cauchy", "float64"): 16, ("cauchy", "float32"): 16}
 PRECISE_R2_MAX_N = 128
 BLAS_TILE_FACTOR = 4
-#: threads for the "blas" backend's query tiles (each with single-threaded BLAS; see `_blas_threads`)
-WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+#: threads of this process for the hot loops: the "blas" backend's query tiles (each with single-threaded BLAS; see
+#: `_blas_threads`) and the numba loops' prange; the cores it may use, or GENPHYS_THREADS (the LocalCluster's
+#: workers get 1 — one worker process per core — so that the two cores are not shared by four threads)
+WORKERS = int(os.environ.get("GENPHYS_THREADS") or 0) or (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 @functools.lru_cache(maxsize=1)
@@ -332,7 +335,7 @@ class EmpiricalField:
         X = np.ascontiguousarray(x, dtype=self.dtype)
         m, S, J = np.zeros(len(X)), np.zeros(len(X)), np.zeros(X.shape)
         skip = compiled.SKIP[self.dtype] if b <= 0 and e <= 0 else math.inf  # the bound needs decreasing logits
-        compiled.sums(X, self._Yt, self._logwc, b, e, inv_a, cut, flux, m, S, J, *self._boxes, skip)
+        compiled.sums(X, self._Yt, self._logwc, b, e, inv_a, cut, flux, m, S, J, *self._boxes, skip, WORKERS)
         return m + log_p0, S, (g * J if flux else None), (h * S if rate else None)
 
     def _prepare(self, x, t):
