@@ -7,6 +7,7 @@ no SymPy worker behind). Where fork is unavailable the step runs without a limit
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -15,6 +16,8 @@ import time
 import traceback
 
 from .errors import BudgetExceeded, GenphysError
+
+logger = logging.getLogger("genphys")
 
 DEFAULT_BUDGET_S = 20.0
 
@@ -62,6 +65,14 @@ def _child(conn, parent, fn, args, kwargs):
 
 def run_with_budget(fn, *args, seconds: float | None = DEFAULT_BUDGET_S, what: str = "symbolic step", **kwargs):
     """Return fn(*args, **kwargs), or raise BudgetExceeded after ``seconds`` (None: no limit)."""
+    start = time.perf_counter()
+    try:
+        return _run(fn, args, kwargs, seconds, what)
+    finally:
+        logger.debug("%s: %.2f s", what, time.perf_counter() - start)
+
+
+def _run(fn, args, kwargs, seconds, what):
     if seconds is None or "fork" not in mp.get_all_start_methods():
         return fn(*args, **kwargs)
     ctx = mp.get_context("fork")

@@ -321,10 +321,10 @@ def check_text(text, kind: str, example: str) -> None:
                                  column=i + 1, token=ch)
 
 
-def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
+def parse(text: str, assumptions=None, dim: int | None = None) -> LinearPDE:
     """Parse PDE text (``"phi_t - lap(phi)"`` or ``"phi_t = lap(phi)"``) into a LinearPDE.
 
-    ``params`` maps names to assumptions (positive, nonnegative, negative, nonpositive, nonzero,
+    ``assumptions`` maps parameter names to assumptions (positive, nonnegative, negative, nonpositive, nonzero,
     real); undeclared names are real. ``dim`` is the space dimension: symbolic N when omitted for
     isotropic operators, inferred from the axes used otherwise.
     """
@@ -332,7 +332,7 @@ def parse(text: str, params=None, dim: int | None = None) -> LinearPDE:
     flat = " ".join(text.split())
     if not flat:
         raise PDESyntaxError("empty input: write a PDE such as 'phi_t - lap(phi)'")
-    declared = _normalise_params(params)
+    declared = _normalise_params(assumptions)
     known = dict(declared)
     raw, used = _operator(flat, known)
     unused = sorted(set(declared) - used)

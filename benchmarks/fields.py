@@ -139,7 +139,7 @@ def _points(d: int, M: int, n: int):
 def case(kernel: str, d: int, M: int, n: int, dtype: str, derivation, backend: str, reference=None) -> dict:
     text, params = KERNELS[kernel]
     x, data = _points(d, M, n)
-    f = field(derivation, data, params=params, device="cpu", dtype=dtype, backend=backend)
+    f = field(derivation, data, values=params, device="cpu", dtype=dtype, backend=backend)
     v = f.velocity(x, 0.5)  # and compiles (or loads) the kernel for this d outside the timing
     tracemalloc.start()
     elapsed = _best(lambda: f.velocity(x, 0.5), 2)
@@ -162,7 +162,7 @@ def main(argv=None) -> None:
     emit = (lambda obj: print(json.dumps(obj))) if args.json else (lambda obj: print(
         "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in obj.items())))
     emit({"machine": machine_limits(args.quick)})
-    derivations = {name: derive(parse(text, {p: "positive" for p in params}), dim=2, conditions_=False)
+    derivations = {name: derive(parse(text, {p: "positive" for p in params}), dim=2, conditions=False)
                    for name, (text, params) in KERNELS.items()}
     if args.quick:
         plan = [(kern, d, 2048, 2048, dtype) for kern in ("diffusion", "poisson") for d in (2, 128)

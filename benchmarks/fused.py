@@ -25,7 +25,7 @@ def main(path: str) -> None:
     rng = np.random.default_rng(0)
     Y, X = rng.standard_normal((N, 2)), rng.standard_normal((M, 2))
     for name, pde in (("diffusion", "phi_t - lap(phi)"), ("poisson", "phi_tt + lap(phi)")):
-        d = derive(parse(pde), dim=2, conditions_=False)
+        d = derive(parse(pde), dim=2, conditions=False)
         for dtype in ("float64", "float32"):
             f = field(d, Y, device="cpu", dtype=dtype, backend="numba")
             f.velocity(X[:256], 0.3)  # compile

@@ -30,7 +30,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     splits = data_splits("moons", args.n_data, np.random.default_rng(0))
     for name, text in (("diffusion", "phi_t - lap(phi)"), ("poisson", "phi_tt + lap(phi)")):
-        d = derive(parse(text), dim=2, conditions_=False)
+        d = derive(parse(text), dim=2, conditions=False)
         generate(d, splits, n_samples=4, steps=1)  # compile outside the timing
         g = generate(d, splits, n_samples=args.n_samples, steps=args.steps)
         print(json.dumps({"pde": name, "backend": g.field.backend, "nfe": g.run.nfe, "wall_s": round(g.run.wall_s, 2),

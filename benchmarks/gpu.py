@@ -60,7 +60,7 @@ def main(argv=None) -> None:
     n = args.n
     for kern in ("diffusion", "poisson"):
         text, params = KERNELS[kern]
-        d_ = derive(parse(text), dim=2, conditions_=False)
+        d_ = derive(parse(text), dim=2, conditions=False)
         for d in (2, 16, 128, 3072):
             m = n if d <= 128 else n // 8
             x, y = _points(d, m, m)

@@ -16,6 +16,7 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
+from analytic.errors import PDEInputError
 from analytic.grammar import parse
 from analytic.outcome import Holds
 from analytic.green import r, t
@@ -264,10 +265,11 @@ def first_lobe(p_hat: sp.Expr, N: int) -> str:
 
 
 def entry(name: str) -> CatalogEntry:
+    """The catalog entry called ``name`` (`CATALOG` lists them; an unknown name is a PDEInputError)."""
     for e in CATALOG:
         if e.name == name:
             return e
-    raise KeyError(f"no catalog entry {name!r}; known: {', '.join(e.name for e in CATALOG)}")
+    raise PDEInputError(f"no catalog entry {name!r}; known: {', '.join(e.name for e in CATALOG)}")
 
 
 @dataclass(frozen=True)

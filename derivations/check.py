@@ -356,6 +356,60 @@ def to_json(result: CheckResult) -> dict:
     }
 
 
+def json_source(source, what: str) -> dict:
+    """A `to_json` object given as itself or as the path of a file holding it (`genphys check/derive --json`)."""
+    if isinstance(source, dict):
+        obj = source
+    else:
+        from pathlib import Path
+
+        try:
+            obj = json.loads(Path(source).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise PDEInputError(f"{str(source)!r}: cannot read a JSON object from it ({exc})") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not isinstance(obj.get("parameters"),
+                                                                                            list):
+        raise PDEInputError(f"not a `genphys {what} --json` object: it needs the keys 'input' and 'parameters'")
+    return obj
+
+
+def recorded_assumptions(obj: dict) -> dict:
+    """The declared parameters' assumptions of a `to_json` object."""
+    return {p["name"]: p["assumption"] for p in obj["parameters"] if isinstance(p, dict) and p.get("declared")}
+
+
+def require_same(recorded: dict, derived: dict, keys: list[tuple]) -> None:
+    """Refuse a loaded object that this version derives differently (each key a path into both objects)."""
+    def at(obj, path):
+        for key in path:
+            obj = obj.get(key) if isinstance(obj, dict) else None
+        return obj
+
+    differ = [(".".join(path), at(recorded, path), at(derived, path)) for path in keys
+              if at(recorded, path) != at(derived, path)]
+    if differ:
+        where, was, now = differ[0]
+        raise PDEInputError(f"the JSON records {where} = {was!r} but this version derives {now!r} (written by "
+                            f"version {at(recorded, ('provenance', 'version'))}); derive it again instead of loading")
+
+
+#: what a loaded check must reproduce
+CHECK_KEYS = [("pde",), ("mode",), ("verdict",), ("criterion", "holds"), ("criterion", "condition")]
+
+
+def load_check(source, budget: float | None = DEFAULT_BUDGET_S) -> CheckResult:
+    """The CheckResult of a `to_json` object (or a file of one): checked again from its recorded input,
+    assumptions, dimension and mode (nothing in the JSON is evaluated), and refused if this version disagrees
+    with what it records."""
+    from analytic.grammar import parse
+
+    obj = json_source(source, "check")
+    dim = obj.get("dimension") if isinstance(obj.get("dimension"), int) else None
+    result = check(parse(obj["input"], recorded_assumptions(obj), dim=dim), mode=obj.get("mode"), budget=budget)
+    require_same(obj, to_json(result), CHECK_KEYS)
+    return result
+
+
 def _jsonable(value):
     """Plain JSON values: dicts and lists recursed, NumPy scalars as floats, NaN and ±inf as null."""
     if isinstance(value, dict):

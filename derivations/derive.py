@@ -28,7 +28,7 @@ from analytic.errors import BudgetExceeded, NotSupportedError, PDEInputError
 from analytic.outcome import Generative, Holds
 from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
 from analytic.pde import LinearPDE, k, latex, text
-from numeric import conditions, hankel
+from numeric import conditions as kernel_conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples, scan
 from numeric.lambdified import mp_function, np_function
 from .check import CheckResult, _jsonable, check, sample_values
@@ -118,6 +118,10 @@ class Derivation:
     def kernel(self, N) -> RealSpaceKernels | None:
         return self.kernels.get(N)
 
+    def to_json(self) -> dict:
+        """The `genphys derive --json` object (JSON-ready; `load_derivation` reads it back)."""
+        return to_json(self)
+
     def __repr__(self) -> str:
         return f"Derivation({self.pde.canonical!r}, dims={self.dims}, verdict={self.verdict!r})"
 
@@ -142,7 +146,7 @@ def _samples(pde: LinearPDE) -> list[dict]:
 
 
 def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budget: float | None = DEFAULT_BUDGET_S,
-           evaluate: list | None = None, conditions_: bool = True) -> Derivation:
+           evaluate: list | None = None, conditions: bool = True) -> Derivation:
     """The full pipeline for ``pde``; ``evaluate`` is a list of (r, t) for G(r, t) values."""
     if dim is None and isinstance(pde.dimension, int):
         dim = pde.dimension
@@ -170,7 +174,7 @@ def derive(pde: LinearPDE, mode: str | None = None, dim: int | None = None, budg
             d.numeric_G[N] = _numeric_G_summary(d, N)
     if evaluate:
         d.values = [[float(rr), float(tt), *green_value(d, dim, rr, tt)] for rr, tt in evaluate]
-    if conditions_:
+    if conditions:
         _conditions(d)
     return d
 
@@ -376,20 +380,20 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
     growth = p_abs(1e4, 1.0) / max(p_abs(1e-6, 1.0), 1e-300)
     for N in d.dims:
         if growth > 1e8:
-            c1.append(conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
+            c1.append(kernel_conditions.C1Sample(sample, N, False, f"p̃(k, t) grows with k (|p̃(10^4, 1)| / |p̃(0, 1)| = "
                                           f"{growth:.3g}): the initial-value problem is ill-posed and p is not "
                                           "a function, let alone a density"))
-            c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
+            c2.append(kernel_conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
             continue
         try:
             evaluate, source = _kernel_functions(d, N, values)
-            c1.append(conditions.c1_scan(sample, N, evaluate, p_abs, source))
+            c1.append(kernel_conditions.c1_scan(sample, N, evaluate, p_abs, source))
         except NotSupportedError as exc:
-            c1.append(conditions.C1Sample(sample, N, None, str(exc)))
+            c1.append(kernel_conditions.C1Sample(sample, N, None, str(exc)))
         except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
-            c1.append(conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
+            c1.append(kernel_conditions.C1Sample(sample, N, None, "the kernel could not be evaluated at high "
                                           f"precision in N = {N} ({type(exc).__name__}: {str(exc)[:120]})"))
-        c2.append(conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
+        c2.append(kernel_conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
     return c1, c2
 
 
@@ -406,9 +410,9 @@ def _kernel_functions(d: Derivation, N: int, values: dict):
             out[name] = ("closed", mp_function(closed.expr.subs(values), (r, t)))
             sources.append(f"{name}: closed form")
         else:
-            out[name] = ("table", conditions.table_kernel(np_function(f_hat.subs(values), (k, t)), dim, factor))
+            out[name] = ("table", kernel_conditions.table_kernel(np_function(f_hat.subs(values), (k, t)), dim, factor))
             sources.append(f"{name}: FFTLog table")
-    return conditions.evaluator(out["P"], out["j"], out["R"]), "; ".join(sources)
+    return kernel_conditions.evaluator(out["P"], out["j"], out["R"]), "; ".join(sources)
 
 
 def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:
@@ -520,12 +524,34 @@ def to_json(d: Derivation) -> dict:
     c1 = {"holds": d.c1_holds.value, "samples": [
         {"params": c.params, "N": c.N, "holds": c.holds, "reason": c.reason, "where": _jsonable(c.where),
          "source": c.source, "undecided_points": c.undecided, "points": c.checked} for c in d.c1]}
-    c2 = {"holds": d.c2_holds.value, "distance": conditions.C2_DISTANCE, "smoothing_width": conditions.C2_WIDTH,
+    c2 = {"holds": d.c2_holds.value, "distance": kernel_conditions.C2_DISTANCE, "smoothing_width": kernel_conditions.C2_WIDTH,
           "samples": [{"params": c.params, "N": c.N, "T": list(c.T), "F": list(c.F), "holds": c.holds,
                        "slope": c.slope, "predicted_slope": c.predicted, "reason": c.reason, "notes": c.notes}
                       for c in d.c2]}
     out.update({"green": green, "flow": flow, "c1": c1, "c2": c2, "notes": d.notes})
     return out
+
+
+def load_derivation(source, budget: float | None = DEFAULT_BUDGET_S) -> Derivation:
+    """The Derivation of a `to_json` object (or a file of one, `genphys derive --json`): derived again from its
+    recorded input, assumptions, dimensions, mode and G(r, t) points (nothing in the JSON is evaluated), and
+    refused if this version derives a different verdict, criterion, G̃ or C1/C2."""
+    from analytic.grammar import parse
+    from .check import CHECK_KEYS, json_source, recorded_assumptions, require_same
+
+    obj = json_source(source, "derive")
+    dims = obj.get("dimensions") or []
+    dim = dims[0] if len(dims) == 1 and isinstance(dims[0], int) else None
+    pde = parse(obj["input"], recorded_assumptions(obj),
+                dim=obj["dimension"] if isinstance(obj.get("dimension"), int) else None)
+    green = obj.get("green") or {}
+    evaluate = [(rr, tt) for rr, tt, *_ in green.get("values", [])] or None
+    c1 = obj.get("c1") or {}
+    d = derive(pde, obj.get("mode"), dim, budget, evaluate, conditions=bool(c1.get("samples")))
+    require_same(obj, to_json(d), CHECK_KEYS[:2] + [("verdict",), ("criterion_verdict",), ("criterion", "holds"),
+                                                    ("criterion", "condition"), ("green", "G_hat"),
+                                                    ("c1", "holds"), ("c2", "holds")])
+    return d
 
 
 def format_text(d: Derivation) -> str:
@@ -559,8 +585,8 @@ def format_text(d: Derivation) -> str:
     for c in d.c1:
         lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: "
                      f"{c.reason}" + (f" at {json_params(_jsonable(c.where))}" if c.where else ""))
-    lines.append(f"C2         {d.c2_holds}   (overlap of sources at distance {conditions.C2_DISTANCE:g}, "
-                 f"smoothing {conditions.C2_WIDTH:g})")
+    lines.append(f"C2         {d.c2_holds}   (overlap of sources at distance {kernel_conditions.C2_DISTANCE:g}, "
+                 f"smoothing {kernel_conditions.C2_WIDTH:g})")
     for c in d.c2:
         lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: {c.reason}"
                      + "".join(f"; {n}" for n in c.notes))

@@ -33,7 +33,7 @@ def _parameter_values(d: Derivation, params: dict | None) -> dict:
     missing, unknown = names - set(params), set(params) - names
     if missing or unknown:
         raise ParameterError(f"field needs a value for every parameter of {d.pde.canonical!r}: "
-                             f"missing {sorted(missing)}, unknown {sorted(unknown)}; pass params={{'name': value}}")
+                             f"missing {sorted(missing)}, unknown {sorted(unknown)}; pass values={{'name': value}}")
     out = {}
     for p in d.pde.parameters:
         value = float(params[p.name])
@@ -106,15 +106,15 @@ def balanced(d: Derivation, N: int, values: dict) -> dict:
     return {"P": out["P"], "j": TableKernel(np_function(flux, (k, t)), N + 2, -2 * math.pi), "R": ZeroKernel()}
 
 
-def field(d: Derivation, data, weights=None, params: dict | None = None, device: str = "auto",
+def field(d: Derivation, data, weights=None, values: dict | None = None, device: str = "auto",
           dtype: str = "float64", tile_pairs: int = DEFAULT_TILE_PAIRS, backend: str = "auto",
           flow: str = "branching") -> EmpiricalField:
-    """The empirical field of ``data`` (n, N) under ``d``; ``params`` gives every PDE parameter a value.
+    """The empirical field of ``data`` (n, N) under ``d``; ``values`` gives every PDE parameter a number.
 
     ``flow``: "branching" (v and the rate R/p of the PDE) or "balanced" (no births: see the module docstring)."""
     if flow not in FLOWS:
         raise PDEInputError(f"flow={flow!r} is not known; use branching or balanced")
     data = _checked_points("data", data)
-    values = _parameter_values(d, params)
+    values = _parameter_values(d, values)
     ks = (balanced if flow == "balanced" else kernels)(d, data.shape[1], values)
     return EmpiricalField(ks, data, weights, device, dtype, tile_pairs, backend)

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from analytic.budget import DEFAULT_BUDGET_S
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.outcome import GeneratorOutcome
 from analytic.green import t
 from analytic.pde import k
 from numeric import datasets, metrics
 from numeric.dispersion_scan import envelope
+from numeric.fields import _checked_points
 from numeric.generators import heavy_share, integrate, log_times, sample_prior
 from numeric.lambdified import np_function
 from .check import sample_values
@@ -72,7 +74,7 @@ def time_for_width(width_of, target: float) -> float:
 @functools.lru_cache(maxsize=None)
 def heat_derivation(dim: int) -> Derivation:
     """φ_t = Δφ in ``dim`` dimensions, derived once per session (the learned-free diffusion generator's PDE)."""
-    return derive(parse("phi_t - lap(phi)"), dim=dim, conditions_=False)
+    return derive(parse("phi_t - lap(phi)"), dim=dim, conditions=False)
 
 
 @dataclass
@@ -104,13 +106,23 @@ def data_splits(source: str, n_data: int, rng: np.random.Generator, N: int | Non
     if N is not None and data.shape[1] != N:
         raise PDEInputError(f"data file {source!r} has {data.shape[1]} columns but --dim {N} was asked for; "
                             "drop --dim (the data's dimension is used) or give matching data")
+    return split_array(data, n_data, rng, f"data file {source!r}")
+
+
+def split_array(data: np.ndarray, n_data: int | None, rng: np.random.Generator, name: str = "the data") -> Splits:
+    """A shuffled array cut in halves and quarters: train (at most ``n_data`` of the first half), held-out and
+    baseline (a quarter each)."""
+    if len(data) < MIN_FILE_ROWS:
+        raise PDEInputError(f"{name} has {len(data)} rows; the train, held-out and baseline splits need at least "
+                            f"{MIN_FILE_ROWS}")
     if not np.any(np.ptp(data, axis=0) > 0):
-        raise PDEInputError(f"data file {source!r}: every point is the same, so there is nothing to generate "
-                            "(the data's spread is 0)")
+        raise PDEInputError(f"{name}: every point is the same, so there is nothing to generate (the data's spread "
+                            "is 0)")
     data = data[rng.permutation(len(data))]
     half, quarter = len(data) // 2, len(data) // 4
-    splits = Splits(data[:min(n_data, half)], data[half:half + quarter], data[half + quarter:], source)
-    _note_reduced(n_data, len(splits.train), source)
+    n_data = half if n_data is None else n_data
+    splits = Splits(data[:min(n_data, half)], data[half:half + quarter], data[half + quarter:], name)
+    _note_reduced(n_data, len(splits.train), name)
     return splits
 
 
@@ -173,7 +185,7 @@ def learned_free_run(d: Derivation, train: np.ndarray, params: dict, n_samples: 
     if n_samples < 2:
         raise PDEInputError(f"n_samples must be ≥ 2; got {n_samples}")
     rng = rng if rng is not None else np.random.default_rng(0)
-    f = make_field(d, train, params=params, device=device, dtype=dtype, flow=flow)
+    f = make_field(d, train, values=params, device=device, dtype=dtype, flow=flow)
     radius = float(np.sqrt(((train - train.mean(axis=0)) ** 2).sum(axis=1).mean()))
     width = kernel_width(d, params)
     T = T if T is not None else time_for_width(width, T_WIDTH * radius)
@@ -185,15 +197,20 @@ def learned_free_run(d: Derivation, train: np.ndarray, params: dict, n_samples: 
     return f, T, t_min, run
 
 
-def generate(d: Derivation, splits: Splits, params: dict | None = None, n_samples: int = 10000, steps: int = 100,
+def generate(d: Derivation, data, values: dict | None = None, n_samples: int = 10000, steps: int = 100,
              prior: str = "exact", method: str = "heun", T: float | None = None, t_min: float | None = None,
              seed: int = 0, device: str = "auto", dtype: str = "float64", progress=None,
              flow: str = "branching") -> Generation:
     """Sample the prior at T and integrate back to t_min; metrics against the held-out split.
 
-    ``flow`` (R ≠ 0 only): "branching" carries weights exp(−∫R/p dt); "balanced" moves the normalised
-    density with no births or deaths (derivations.fields)."""
-    params = parameters_for(d, params)
+    ``data``: an array (n, N), shuffled with ``seed`` and cut into train (half), held-out and baseline (a
+    quarter each), or `Splits`. ``values``: a number for each PDE parameter (default: the first derive sample
+    where C1 and C2 hold). ``flow`` (R ≠ 0 only): "branching" carries weights exp(−∫R/p dt); "balanced" moves
+    the normalised density with no births or deaths (derivations.fields). ``progress(i, n)`` after each step."""
+    if not isinstance(data, Splits):
+        data = split_array(_checked_points("data", data), None, np.random.default_rng(seed))
+    splits = data
+    params = parameters_for(d, values)
     f, T, t_min, run = learned_free_run(d, splits.train, params, n_samples, steps, prior, method, T, t_min,
                                         np.random.default_rng(seed), device, dtype, progress, flow)
     branching = carries_weights(d, flow)
@@ -244,6 +261,39 @@ def verify_one(d: Derivation, splits: Splits, n_samples: int, steps: int, seed: 
         row.update(outcome=result.value, findings=[str(exc)])
     row["contradiction"] = d.generative.may_generate != (result is GeneratorOutcome.REPRODUCED)
     return row, g
+
+
+#: the standard 2-D case of `genphys verify` and of the report's verification matrix (two moons)
+VERIFY_RUN = {"n_data": 300, "n_samples": 600, "steps": 40}
+
+
+def verify(names: list[str] | None = None, n_data: int = VERIFY_RUN["n_data"],
+           n_samples: int = VERIFY_RUN["n_samples"], steps: int = VERIFY_RUN["steps"], seed: int = 0,
+           budget: float | None = DEFAULT_BUDGET_S, scheduler: str | None = "serial", workers: int | None = None,
+           progress=None) -> list[dict]:
+    """The verification matrix: each catalog entry's symbolic verdicts beside its generator on two moons, one
+    row per entry (two for R ≠ 0: branching and balanced), in catalog order. ``names``: a subset of the catalog
+    (default all). ``scheduler``: "serial" (this process), None (a LocalCluster, one worker per core) or a Dask
+    scheduler's address (derivations.parallel). ``progress(done, total, name)`` as entries finish."""
+    from . import parallel
+    from .catalog import CATALOG
+
+    known = [e.name for e in CATALOG]
+    unknown = sorted(set(names or ()) - set(known))
+    if unknown:
+        raise PDEInputError(f"{unknown}: not in the catalog ({', '.join(known)})")
+    names = [n for n in known if not names or n in names]
+    jobs = [(name, n_data, n_samples, steps, seed, budget) for name in names]
+    found = {}
+    client = parallel.client_for(scheduler, workers)
+    try:
+        for i, rows in parallel.completed(client, verify_entry, jobs):
+            found[i] = rows
+            if progress:
+                progress(len(found), len(jobs), names[i])
+    finally:
+        parallel.close(client)
+    return [row for i in range(len(jobs)) for row in found[i]]
 
 
 def verify_entry(name: str, n_data: int, n_samples: int, steps: int, seed: int, budget: float | None) -> list[dict]:

@@ -110,7 +110,7 @@ def prepare(spec: Sweep, budget: float | None):
         from .check import check
         return check(pde, spec.mode, budget).criterion
     from .derive import derive
-    return derive(pde, spec.mode, spec.dim, budget, conditions_=False).result.criterion
+    return derive(pde, spec.mode, spec.dim, budget, conditions=False).result.criterion
 
 
 _ADMITS = {"real": lambda v: True, "positive": lambda v: v > 0, "negative": lambda v: v < 0,
@@ -125,7 +125,7 @@ def _pipeline(text: str, params: tuple, what: str, dim: int, mode: str | None):
         from .check import check
         return pde, check(pde, mode, None)
     from .derive import derive
-    return pde, derive(pde, mode, dim, None, conditions_=False)
+    return pde, derive(pde, mode, dim, None, conditions=False)
 
 
 def point(spec_json: dict, values: dict) -> dict:
@@ -151,7 +151,7 @@ def point(spec_json: dict, values: dict) -> dict:
             o = spec.options
             splits = data_splits(o.get("data", "moons"), o.get("n_data", 2000),
                                  np.random.default_rng(o.get("seed", 0)), spec.dim)
-            g = generate(done, splits, params=values, n_samples=o.get("n_samples", 10000),
+            g = generate(done, splits, values=values, n_samples=o.get("n_samples", 10000),
                          steps=o.get("steps", 100), seed=o.get("seed", 0), device="cpu")
             result = outcome(g)
             row.update(holds=result.value == "reproduced", outcome=result.value,

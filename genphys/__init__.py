@@ -1,10 +1,42 @@
 """GenPhys Workbench: can this linear PDE generate data? (Liu, Luo, Xu, Jaakkola, Tegmark, GenPhys)
 
-Public API (ARCHITECTURE.md, Contracts):
-    pde = genphys.parse("phi_t - lap(phi)", params={"eps": "positive"})
-    result = genphys.check(pde)            # dispersion branches + Eq. 16 with evidence
-    d = genphys.derive(pde, dim=2)         # + Green's function, density flow (p, v, R), C1, C2
-    f = genphys.field(d, data)             # empirical field: f.density / log_density / velocity / rate (x, t)
+The whole public API is here (every example below runs in the tests, tests/test_api.py):
+
+>>> import numpy as np, genphys
+>>> pde = genphys.parse("phi_t - eps*lap(phi)", assumptions={"eps": "positive"})
+>>> result = genphys.check(pde)                  # dispersion branches + Eq. 16 with evidence
+>>> result.criterion.holds
+<Holds.YES: 'yes'>
+>>> d = genphys.derive(genphys.parse("phi_t - lap(phi)"), dim=2)   # + G, density flow (p, v, R), C1, C2
+>>> str(d.generative)
+'s-generative'
+>>> data = genphys.dataset("moons", 400, seed=0)
+>>> f = genphys.field(d, data)                   # the exact empirical field: density, velocity, rate at (x, t)
+>>> f.velocity(np.zeros((3, 2)), 0.5).shape
+(3, 2)
+>>> g = genphys.generate(d, data, n_samples=300, steps=20, seed=1)   # the learned-free generator, scored
+>>> g.run.samples.shape, genphys.outcome(g).value
+((300, 2), 'reproduced')
+>>> genphys.score(g.run.samples, data[:100]).reproduced   # the two-sample test on any two sample sets
+True
+
+Parameters: ``assumptions`` (parse: "positive", "nonnegative", ..., "real") are what is known of a symbol;
+``values`` (field, generate) are the numbers it takes in a run:
+
+>>> m = genphys.derive(genphys.parse("phi_tt + lap(phi) - m**2*phi", {"m": "positive"}), dim=2)
+>>> genphys.field(m, data, values={"m": 0.5}).N
+2
+>>> genphys.field(m, data)  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+...
+genphys.ParameterError: field needs a value for every parameter of 'phi_tt + lap(phi) - m**2*phi': missing ['m'], unknown []; pass values={'name': value}
+
+Results are plain data: `Derivation.to_json()` / `CheckResult.to_json()` give the CLI's JSON objects, and
+`load_derivation` / `load_check` rebuild a result from one (by deriving again from the recorded PDE, which
+the JSON is then checked against: a JSON is never evaluated).
+
+Longer work: `verify(names)` (the catalog's verification matrix), `report(out)` (HTML, Markdown, LaTeX and
+figures); both run their pieces through Dask (``scheduler``: "serial", None for a LocalCluster, or an address).
 
 Stochastic side (Yu & Huang; the `genphys thermo` commands):
     sde = genphys.parse_sde("dX = -X dt + sqrt(2) dW")     # or "ou", "vp", "ve"
@@ -19,13 +51,19 @@ Driven systems (Beyond Equilibrium; the `genphys landscape` commands):
     snap, run = genphys.driven.simulate_snapshots(cp, x0, 10, T=20, record=0.02, step=1e-3, integrator="em", rng=rng)
     genphys.driven.compare(snap, cp, 10, [0.1, 1, 5, 20], [np.linspace(-1.5, 1.5, 31)] * 2).rows
     genphys.driven.thermodynamics(run, cp, 10)            # work, heat, medium entropy, Jarzynski
+
+Errors: every error is a `GenphysError`; `PDEInputError` and its subclasses mean "what you wrote is wrong"
+(the CLI's exit 2), `NotSupportedError` "valid but not supported yet" (exit 3).
 """
+
+__version__ = "0.1.0"
 
 from analytic.errors import (
     BudgetExceeded,
     GenphysError,
     NonlinearTermError,
     NotSupportedError,
+    ParameterError,
     PDEInputError,
     PDESyntaxError,
     UnsafeInputError,
@@ -37,15 +75,31 @@ from analytic.pde import LinearPDE, Parameter
 from analytic.sde import SDE, derived_checks
 from analytic.sde_grammar import parse_sde
 from derivations.catalog import CATALOG, entry
-from derivations.check import CheckResult, check
-from derivations.derive import Derivation, derive
+from derivations.check import CheckResult, check, load_check
+from derivations.derive import Derivation, derive, load_derivation
 from derivations.fields import field
+from derivations.generate import Generation, generate, outcome, verify
 from derivations import driven, thermo
+from numeric.datasets import builtin as dataset
+from numeric.fields import EmpiricalField
+from numeric.metrics import TwoSampleTest, two_sample_test as score
 from numeric.mixture import GaussianMixture
 
 __all__ = [
-    "parse", "check", "derive", "Derivation", "field", "LinearPDE", "Parameter", "CheckResult", "CATALOG", "entry",
+    "__version__", "parse", "check", "derive", "field", "generate", "outcome", "score", "verify", "report",
+    "dataset", "load_derivation", "load_check",
+    "LinearPDE", "Parameter", "CheckResult", "Derivation", "EmpiricalField", "Generation", "TwoSampleTest",
+    "CATALOG", "entry", "Holds", "Generative", "GeneratorOutcome",
     "GenphysError", "PDEInputError", "PDESyntaxError", "NonlinearTermError", "VariableCoefficientError",
-    "UnsafeInputError", "NotSupportedError", "BudgetExceeded", "Holds", "Generative", "GeneratorOutcome",
+    "UnsafeInputError", "ParameterError", "NotSupportedError", "BudgetExceeded",
     "parse_sde", "SDE", "derived_checks", "GaussianMixture", "thermo", "driven",
 ]
+
+
+def __getattr__(name: str):
+    """`report` on first use: report/ loads matplotlib (0.5 s), which `import genphys` does not need."""
+    if name == "report":
+        from report.build import report
+
+        return report
+    raise AttributeError(f"module 'genphys' has no attribute {name!r}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
 import os
 import sys
@@ -15,7 +14,9 @@ from analytic.budget import DEFAULT_BUDGET_S, WorkerFailure
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.grammar import parse
 from derivations.check import check, format_text, to_json
-from report.output import check_file, check_folder, dumps, run_folder
+from derivations.generate import VERIFY_RUN
+from report.output import check_file, check_folder, json_document, run_folder, set_command
+from .progress import NORMAL, QUIET, VERBOSE, configure, progress as _progress
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +80,7 @@ def _add_scheduler_options(sub: argparse.ArgumentParser) -> None:
 
 def _add_pde_options(sub: argparse.ArgumentParser, example: str, dim_default: str, budget_help: str) -> None:
     """The PDE argument and the options `check` and `derive` share."""
-    sub.add_argument("pde", help=f'the PDE, e.g. "{example}"')
+    sub.add_argument("pde", help=f'the PDE, e.g. "{example}"; - reads it from standard input')
     sub.add_argument("--dim", type=_count(1), default=None, help=f"space dimension N (default: {dim_default})")
     sub.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
                      help="positive | nonnegative | negative | nonpositive | nonzero | real (default real)")
@@ -92,6 +93,11 @@ def _add_pde_options(sub: argparse.ArgumentParser, example: str, dim_default: st
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="genphys", description="GenPhys Workbench: can this linear PDE generate data?")
+    from genphys import __version__
+
+    parser.add_argument("--version", action="version", version=f"genphys {__version__}")
+    parser.add_argument("--quiet", action="store_true", help="errors only: no progress, no notes (anywhere in the line)")
+    parser.add_argument("--verbose", action="store_true", help="also what each stage did and how long it took")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
     chk = sub.add_parser("check", help="dispersion relation and the s-generative criterion (Eq. 16)")
     _add_pde_options(chk, example="phi_tt + 2*eps*phi_t - lap(phi)", dim_default="symbolic / inferred",
@@ -131,16 +137,16 @@ def _build_parser() -> argparse.ArgumentParser:
     sco.add_argument("--seed", type=_seed, default=0, help="seed of the subsampling and permutations (default 0)")
     sco.add_argument("--json", action="store_true", help="print one JSON object")
     ver = sub.add_parser("verify", help="every catalog PDE's generator on a standard 2-D case, against its verdict")
-    ver.add_argument("--n-data", type=_count(8), default=300)
-    ver.add_argument("--n-samples", type=_count(2), default=600)
-    ver.add_argument("--steps", type=_count(1), default=40)
+    ver.add_argument("--n-data", type=_count(8), default=VERIFY_RUN["n_data"])
+    ver.add_argument("--n-samples", type=_count(2), default=VERIFY_RUN["n_samples"])
+    ver.add_argument("--steps", type=_count(1), default=VERIFY_RUN["steps"])
     ver.add_argument("--seed", type=_seed, default=0)
     ver.add_argument("--only", action="append", default=[], metavar="NAME", help="catalog entries to run (repeatable)")
     ver.add_argument("--json", action="store_true", help="print the matrix as JSON")
     ver.add_argument("--budget", type=_positive_number, default=DEFAULT_BUDGET_S, help="seconds per symbolic step")
     _add_scheduler_options(ver)
     rep = sub.add_parser("report", help="the catalog (and your PDEs) as a report: HTML, Markdown, LaTeX, figures")
-    rep.add_argument("pdes", nargs="*", metavar="PDE", help='your PDEs, added after the catalog, e.g. "phi_t - lap(phi)"')
+    rep.add_argument("pdes", nargs="*", metavar="PDE", help='your PDEs, added after the catalog, e.g. "phi_t - lap(phi)"; - reads one from standard input')
     rep.add_argument("--param", action="append", default=[], metavar="NAME=ASSUMPTION",
                      help="parameter assumptions for your PDEs (each PDE takes the ones it uses)")
     rep.add_argument("--only", action="append", default=[], metavar="NAME",
@@ -167,13 +173,26 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(i: int, n: int, label: str) -> None:
-    if sys.stderr.isatty():
-        bar = "#" * (20 * i // n)
-        sys.stderr.write(f"\r[{bar:20s}] {i}/{n} {label:30s}")
-        if i == n:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+#: the most a PDE read from standard input may be (the grammar refuses long input anyway: a bound on the read)
+STDIN_LIMIT = 100_000
+
+
+def _read_stdin(args) -> None:
+    """A PDE argument "-" becomes the text on standard input (once: a second "-" is refused)."""
+    pdes = getattr(args, "pdes", None) or []
+    count = (getattr(args, "pde", None) == "-") + pdes.count("-")
+    if not count:
+        return
+    if count > 1:
+        raise PDEInputError("- (standard input) can be given once; pass the other PDEs as arguments")
+    text = sys.stdin.read(STDIN_LIMIT + 1)
+    if len(text) > STDIN_LIMIT:
+        raise PDEInputError(f"standard input holds more than {STDIN_LIMIT} characters; a PDE is one short line")
+    text = " ".join(text.split())
+    if getattr(args, "pde", None) == "-":
+        args.pde = text
+    else:
+        args.pdes = [text if p == "-" else p for p in pdes]
 
 
 def _parsed_pde(args):
@@ -197,7 +216,7 @@ def _agreement_status(criterion) -> int:
 def _run_check(args) -> int:
     pde = _parsed_pde(args)
     result = check(pde, mode=args.mode, budget=args.budget)
-    print(json.dumps(to_json(result), indent=2) if args.json else format_text(result))
+    print(json_document(to_json(result), indent=2) if args.json else format_text(result))
     return _agreement_status(result.criterion)
 
 
@@ -222,7 +241,7 @@ def _run_derive(args) -> int:
         raise PDEInputError("--pdf needs --latex FILE.tex (the PDF is compiled from it)")
     latex_path = check_file(args.latex, "--latex", ".tex") if args.latex else None
     result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
-    print(json.dumps(derive_json(result), indent=2) if args.json else derive_text(result))
+    print(json_document(derive_json(result), indent=2) if args.json else derive_text(result))
     if args.latex:
         from report.derivation import write_latex
 
@@ -247,7 +266,7 @@ def _run_catalog(args) -> int:
         comparisons.append(compare(e, budget=args.budget))
     _progress(len(CATALOG), len(CATALOG), "done")
     if args.json:
-        print(json.dumps([comparison_json(c) for c in comparisons], indent=2))
+        print(json_document([comparison_json(c) for c in comparisons], indent=2))
     else:
         print(format_table(comparisons))
     return 0
@@ -263,33 +282,18 @@ def _catalog_names(only: list[str]) -> list[str]:
 
 
 def _run_report(args) -> int:
-    from report.build import build, collect, start_parts, user_params
+    from report.build import report
 
-    names = [] if args.no_catalog else _catalog_names(args.only)
-    params = _params(args.param)
-    for text in args.pdes:  # refuse bad input before the slow part
-        parse(text, user_params(text, params))
-    if not names and not args.pdes:
+    if args.no_catalog and not args.pdes:
         raise PDEInputError("nothing to report: --no-catalog needs at least one PDE argument")
-    from derivations import parallel
-
-    out = check_folder(args.out)
-    parts = [name for name, skip in (("thermo", args.no_thermo), ("driven", args.no_driven), ("zhou", args.no_zhou))
-             if not skip]
-    client = parallel.client_for(args.scheduler, args.workers)
-    try:
-        pending = start_parts(client, parts)  # queued on the workers first: the longest pieces
-        sections = collect(names, args.pdes, params, not args.no_verify, args.budget, args.seed, _progress, client)
-        with run_folder(out, "report") as stage:
-            written = build(stage, sections, pdf=args.pdf, progress=_progress, thermo=not args.no_thermo,
-                            driven=not args.no_driven, zhou=not args.no_zhou, pending=pending)
-    finally:
-        parallel.close(client)
+    written = report(args.out, [] if args.no_catalog else _catalog_names(args.only), args.pdes, _params(args.param),
+                     not args.no_verify, args.pdf, not args.no_thermo, not args.no_driven, not args.no_zhou,
+                     args.seed, args.budget, args.scheduler, args.workers, _progress)
     for key in ("html", "markdown", "tex", "pdf"):
         if written.get(key):
-            print(f"wrote {out / Path(written[key]).name}")
-    contradictions = [s.name for s in sections if s.row and s.row["contradiction"]]
-    print(f"{len(sections)} PDE(s); generator contradicts the verdict for: {', '.join(contradictions) or 'none'}")
+            print(f"wrote {written[key]}")
+    print(f"{len(written['pdes'])} PDE(s); generator contradicts the verdict for: "
+          f"{', '.join(written['contradictions']) or 'none'}")
     if args.pdf and not written.get("pdf"):
         print(f"error: no PDF: {written['pdf_note']}", file=sys.stderr)
         return EXIT_UNSUPPORTED
@@ -319,7 +323,7 @@ def _run_generate(args) -> int:
     pde = _parsed_pde(args)
     check_folder(args.out)
     splits = data_splits(args.data, args.n_data, np.random.default_rng(args.seed), args.dim)
-    d = derive(pde, mode=args.mode, dim=splits.train.shape[1], budget=args.budget, conditions_=False)
+    d = derive(pde, mode=args.mode, dim=splits.train.shape[1], budget=args.budget, conditions=False)
     if d.unsupported:
         raise NotSupportedError(d.unsupported)
     g = generate(d, splits, _values_of(args.value), args.n_samples, args.steps, args.prior, args.method,
@@ -331,12 +335,12 @@ def _run_generate(args) -> int:
         np.save(stage / "samples.npy", g.run.samples)
         if g.branching:
             np.save(stage / "weights.npy", g.run.weights)
-        (stage / "metrics.json").write_text(dumps(summary, indent=2))
+        (stage / "metrics.json").write_text(json_document(summary, indent=2))
         figures = [samples_figure(g, stage / "samples.png"), field_figure(g, stage / "field.png")]
         names = sorted(p.name for p in stage.iterdir())
     summary["files"] = [str(out / name) for name in names]
     if args.json:
-        print(dumps(summary, indent=2))
+        print(json_document(summary, indent=2))
     else:
         test = g.metrics["test"]
         print(f"{g.derivation.pde.canonical}: {summary['outcome']} — two-sample test against held-out data "
@@ -362,7 +366,7 @@ def _run_score(args) -> int:
                             "both files need one row per point with the same coordinates")
     out = two_sample_test(samples, data, seed=args.seed).to_json()
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(json_document(out, indent=2))
     else:
         print(f"{out['outcome']}: p = {out['p_value']:.3g} (poor below {out['alpha']:g}), statistic "
               f"{out['statistic']:.3g}, effect size (MMD) {out['effect_size']:.3g} at bandwidth {out['bandwidth']:.3g}; "
@@ -372,23 +376,13 @@ def _run_score(args) -> int:
 
 
 def _run_verify(args) -> int:
-    from derivations import parallel
-    from derivations.generate import verify_entry
+    from derivations.generate import verify
 
-    names = _catalog_names(args.only)
-    jobs = [(name, args.n_data, args.n_samples, args.steps, args.seed, args.budget) for name in names]
-    found = {}
-    client = parallel.client_for(args.scheduler, args.workers)
-    try:
-        _progress(0, len(jobs), "starting")
-        for i, rows in parallel.completed(client, verify_entry, jobs):
-            found[i] = rows
-            _progress(len(found), len(jobs), names[i])
-    finally:
-        parallel.close(client)
-    rows = [row for i in range(len(jobs)) for row in found[i]]
+    _progress(0, 1, "starting")
+    rows = verify(_catalog_names(args.only), args.n_data, args.n_samples, args.steps, args.seed, args.budget,
+                  args.scheduler, args.workers, _progress)
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        print(json_document(rows, indent=2, default=str))
         return 0
     print(f"{'PDE':28s} {'Eq.16':11s} {'C1':11s} {'C2':11s} {'generator':11s} {'p':>9s} {'MMD':>9s}  flag")
     for row in rows:
@@ -448,14 +442,28 @@ def _attach_list_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _verbosity(argv: list[str]) -> tuple[list[str], int | None]:
+    """--quiet / --verbose taken from anywhere in the command line (before or after the subcommand); None when
+    both are given."""
+    quiet, verbose = "--quiet" in argv, "--verbose" in argv
+    level = None if quiet and verbose else QUIET if quiet else VERBOSE if verbose else NORMAL
+    return [a for a in argv if a not in ("--quiet", "--verbose")], level
+
+
 def main(argv: list[str] | None = None) -> int:
     # figures are written to files: the Agg backend unless the user chose one (MPLBACKEND), set before pyplot loads
     os.environ.setdefault("MPLBACKEND", "Agg")
     argv = _attach_list_values(sys.argv[1:] if argv is None else list(argv))
-    _show_notes()
+    set_command(argv)
+    argv, level = _verbosity(argv)
+    if level is None:
+        return _fail("PDEInputError", "--quiet and --verbose contradict each other; give one", "--json" in argv,
+                     EXIT_INPUT)
+    configure(level)
     want_json = "--json" in argv
     try:
         args = _build_parser().parse_args(argv)
+        _read_stdin(args)
         run = {"check": _run_check, "derive": _run_derive, "catalog": _run_catalog, "generate": _run_generate,
                "verify": _run_verify, "report": _run_report, "score": _run_score,
                "thermo": _run_thermo, "landscape": _run_landscape, "ladder": _run_zhou, "cumulants": _run_zhou,
@@ -479,21 +487,6 @@ def main(argv: list[str] | None = None) -> int:
         message = (f"internal error ({kind}: {' '.join(detail.split())[:300]} at {where}); "
                    f"this is a bug in the workbench: please report it with the command line")
         return _fail("InternalError", message, want_json, EXIT_BUG)
-
-
-class _Notes(logging.Handler):
-    """What the library logs (a header line read as names, a request reduced) as `note:` lines on stderr
-    (whatever sys.stderr is at the time)."""
-
-    def emit(self, record):
-        print(f"note: {record.getMessage()}", file=sys.stderr)
-
-
-def _show_notes() -> None:
-    logger = logging.getLogger("genphys")
-    if not any(isinstance(h, _Notes) for h in logger.handlers):
-        logger.addHandler(_Notes())
-        logger.setLevel(logging.INFO)
 
 
 def _fail(kind: str, message: str, want_json: bool, status: int) -> int:

@@ -19,8 +19,8 @@ import numpy as np
 
 from analytic.errors import PDEInputError
 from derivations.driven import METHODS
-from report.output import check_folder, dumps, run_folder
-from .cli import _progress as progress_bar
+from report.output import check_folder, json_document, run_folder
+from .progress import progress as progress_bar
 
 V_HELP = 'the potential V(t, x, y), e.g. "cos(2*atan2(y, x) - t) + (x**2 + y**2 - 1)**2"'
 
@@ -113,7 +113,7 @@ def run(args, types) -> int:
         masses, outside = boltzmann_bins(cp, args.beta, args.t, [axis] * cp.d)
         out = {"potential": args.potential, "coordinates": names, "beta": args.beta, "t": args.t,
                "edges": axis.tolist(), "masses": masses.tolist(), "outside": outside}
-        print(dumps(out, indent=2) if args.json else
+        print(json_document(out, indent=2) if args.json else
               f"{masses.size} bins over [{axis[0]:g}, {axis[-1]:g}]^{cp.d}; largest bin mass {masses.max():.4g}; "
               f"mass outside the bins {outside:.3g}")
         return 0
@@ -145,9 +145,9 @@ def _simulate(args, cp, names) -> int:
                "n_test": snap.test.shape[1], "seed": args.seed, "wall_s": wall, "thermodynamics": thermo}
     with run_folder(out_dir, "landscape simulate") as stage:
         snap.save(stage)
-        (stage / "metrics.json").write_text(dumps(metrics, indent=2))
+        (stage / "metrics.json").write_text(json_document(metrics, indent=2))
     if args.json:
-        print(dumps({**metrics, "out": str(out_dir)}, indent=2))
+        print(json_document({**metrics, "out": str(out_dir)}, indent=2))
         return 0
     last = thermo["rows"][-1]
     lines = [f"{args.n} particles, {metrics['steps']} {args.integrator} steps of {args.step:g}, {metrics['records']} "
@@ -197,9 +197,9 @@ def _compare(args, types) -> int:
             names += [figs.landscape_figure(result, cp, tt, edges, stage / f"landscape_t{tt:g}.png",
                                             f"t = {tt:g}") for tt in sorted({r["t"] for r in result.rows})]
         doc["figures"] = [str(out / Path(p).name) for p in names]
-        (stage / "compare.json").write_text(dumps(doc, indent=2))
+        (stage / "compare.json").write_text(json_document(doc, indent=2))
     if args.json:
-        print(dumps(doc, indent=2))
+        print(json_document(doc, indent=2))
         return 0
     print(f"{'t':>8} {'method':22} {'JSD':>8} {'floor':>8} {'resampled':>9} {'energy d.':>9} {'floor':>8}")
     for r in result.rows:

@@ -11,6 +11,7 @@ by default, an existing cluster with --scheduler tcp://HOST:PORT (started with `
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from analytic.errors import PDEInputError
@@ -18,7 +19,8 @@ from sympy import false, true
 
 from analytic.pde import text
 from report.output import MARKER, check_folder
-from .cli import _add_scheduler_options as add_scheduler_options, _progress as progress_bar
+from .cli import _add_scheduler_options as add_scheduler_options
+from .progress import progress as progress_bar
 
 
 def add_parser(sub, types) -> None:
@@ -64,7 +66,7 @@ def _grids(pairs: list[str]) -> dict:
 def run(args, types) -> int:
     from derivations import parallel, sweep
     from report.figures import sweep_figure
-    from report.output import dumps
+    from report.output import json_document, provenance
 
     params = types[3](args.param)
     options = ({"data": args.data, "n_data": args.n_data, "n_samples": args.n_samples, "steps": args.steps,
@@ -73,10 +75,10 @@ def run(args, types) -> int:
     out = check_folder(args.out)
     criterion = sweep.prepare(spec, args.budget)
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("genphys sweep\n", encoding="utf-8")
+    (out / MARKER).write_text(json.dumps({"what": "sweep", "provenance": provenance()}) + "\n", encoding="utf-8")
     condition = criterion.condition
     extra = {"condition": None if condition is None else text(condition),
-             "symbolic_holds": criterion.holds.value}
+             "symbolic_holds": criterion.holds.value, "provenance": provenance()}
     client = parallel.client_for(args.scheduler, args.workers)
     try:
         points = sweep.run(spec, str(out / "sweep.json"), client, extra,
@@ -89,7 +91,7 @@ def run(args, types) -> int:
     figure = sweep_figure(points, names, condition, out / "sweep.png", title)
     held = sum(p["holds"] is True for p in points)
     if args.json:
-        print(dumps({"sweep": spec.to_json(), **extra, "points": points}))
+        print(json_document({"sweep": spec.to_json(), **extra, "points": points}))
     else:
         symbolic = ("" if condition is None else "; symbolically Eq. 16 holds for every value" if condition == true
                     else "; symbolically Eq. 16 fails for every value" if condition == false

@@ -15,8 +15,8 @@ import math
 from pathlib import Path
 
 from analytic.errors import PDEInputError
-from report.output import check_folder, dumps, run_folder
-from .cli import _progress as progress_bar
+from report.output import check_folder, json_document, run_folder
+from .progress import progress as progress_bar
 
 SDE_HELP = 'the SDE: "ou", "vp", "ve" or text such as "dX = -X dt + sqrt(2) dW" (default ou)'
 
@@ -121,7 +121,7 @@ def _progress(label):
 
 
 def _emit(args, obj: dict, lines: list[str]) -> None:
-    print(dumps(obj, indent=2) if args.json else "\n".join(lines))
+    print(json_document(obj, indent=2) if args.json else "\n".join(lines))
 
 
 def _figures(args, what: str, draw) -> list[str]:
@@ -223,7 +223,7 @@ def print_claims(claims, as_json: bool) -> int:
 
     found = rows(claims)
     if as_json:
-        print(dumps({"claims": found}, indent=2))
+        print(json_document({"claims": found}, indent=2))
         return 0
     for row in found:
         verdict = {True: "agree", False: "DISAGREE", None: "ambiguous"}[row["agree"]]

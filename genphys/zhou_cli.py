@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from analytic.errors import PDEInputError
-from report.output import check_folder, dumps, run_folder
-from .cli import _progress as progress_bar
+from report.output import check_folder, json_document, run_folder
+from .progress import progress as progress_bar
 
 SDE_HELP = 'the SDE: "ou", "vp", "ve" or text such as "dX = -X/(1 - t) dt + dW"'
 
@@ -80,7 +80,7 @@ def _ladder(args, types) -> int:
             raise PDEInputError("--latex writes the rungs of an SDE: pass --sde TEXT with it")
         rows = claims.rows(zhou.CLAIMS)
         if args.json:
-            print(dumps({"claims": rows}, indent=2))
+            print(json_document({"claims": rows}, indent=2))
             return 0
         mark = {True: "agree", False: "DISAGREE", None: "ambiguous"}
         for r in rows:
@@ -98,7 +98,7 @@ def _ladder(args, types) -> int:
                         + rf"\section*{{The SDE ladder of ${sde.latex}$}}" + "\n" + body + "\n\\end{document}\n")
         out["latex"] = str(path)
     if args.json:
-        print(dumps(out, indent=2))
+        print(json_document(out, indent=2))
         return 0
     lines = [f"SDE: {out['sde']}" + (f"  (at the values: {out['numeric_sde']})" if out["numeric_sde"] != out["sde"]
                                      else ""), f"exact solution: {out['exact_solution']}"]
@@ -130,7 +130,7 @@ def _cumulants(args, types) -> int:
     rows = zhou.cumulant_flow(sde, data, times, orders, values_of(args.value) or {}, args.seed, args.step,
                               lambda i, n: progress_bar(i, n, "times"))
     if args.json:
-        print(dumps({"sde": sde.canonical, "data": args.data, "n": len(data), "cumulants": rows}, indent=2))
+        print(json_document({"sde": sde.canonical, "data": args.data, "n": len(data), "cumulants": rows}, indent=2))
         return 0
     print(f"{sde.canonical}; {len(data)} points; {rows[0]['method']}")
     for r in rows:
@@ -153,7 +153,7 @@ def _hmc(args) -> int:
         ens.save(stage)
     doc = {**ens.metadata(), "observables": obs, "out": str(out)}
     if args.json:
-        print(dumps(doc, indent=2))
+        print(json_document(doc, indent=2))
         return 0
     tau = ens.tau_int.get("abs_M")
     print(f"{args.n} configurations of {args.L}×{args.L} φ⁴ (κ = {args.kappa:g}, λ = {args.lam:g}) in {ens.wall_s:.1f} s; "
@@ -171,7 +171,7 @@ def _compare(args, types) -> int:
     result = zhou.lattice_compare(args.run, args.pde, params_of(args.param), args.n_samples, args.steps, args.seed,
                                   lambda i, n: progress_bar(i, n, "steps"))
     if args.json:
-        print(dumps(result, indent=2))
+        print(json_document(result, indent=2))
         return 0
     print(f"{result['pde']} on {result['n_train']} train configurations; {result['n_samples']} generated, compared "
           f"with {result['n_test']} test configurations (L = {result['L']})")

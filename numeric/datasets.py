@@ -92,6 +92,11 @@ def make(name: str, n: int, rng: np.random.Generator, N: int = 2) -> np.ndarray:
     return _TOY[name](n, rng) @ embedding(N)
 
 
+def builtin(name: str, n: int, seed: int = 0, N: int = 2) -> np.ndarray:
+    """``n`` points of the built-in set ``name`` (one of BUILTIN) drawn with ``seed``, in N dimensions."""
+    return make(name, n, np.random.default_rng(seed), N)
+
+
 def load(path: str, what: str = "data", min_rows: int = 2) -> np.ndarray:
     """A user array of points, one per row: .npy, or .csv (comma-separated numbers, optionally a header
     line of names), of real numbers; refused with the reason otherwise (never converted silently)."""

@@ -18,16 +18,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from analytic.budget import DEFAULT_BUDGET_S
+from analytic.errors import PDEInputError
 from analytic.grammar import parse
 from analytic.pde import k, latex
 from derivations import parallel
 from derivations.catalog import CATALOG, Comparison, compare, entry
 from derivations.derive import Derivation, derive
+from derivations.generate import VERIFY_RUN
 from numeric.metrics import TEST_ALPHA
 from .catalog_table import comparison_json
-from .derivation import VERIFY_RUN, derivation_blocks, derivation_figures, verification_run
+from .derivation import derivation_blocks, derivation_figures, verification_run
 from .document import Figure, Heading, Items, Math, Table, compile_pdf, para, to_html, to_markdown, to_tex
-from .output import dumps
+from .output import check_folder, dumps, json_document, run_folder
 
 TITLE = "GenPhys Workbench report: which physical PDEs can generate data?"
 
@@ -268,11 +271,11 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, 
         progress(len(sections), len(sections), "writing")
     out.mkdir(parents=True, exist_ok=True)
     if thermo_json is not None:
-        (out / "thermo.json").write_text(dumps(thermo_json, indent=2, default=str))
+        (out / "thermo.json").write_text(json_document(thermo_json, indent=2, default=str))
     if driven_json is not None:
-        (out / "driven.json").write_text(dumps(driven_json, indent=2, default=str))
+        (out / "driven.json").write_text(json_document(driven_json, indent=2, default=str))
     if zhou_json is not None:
-        (out / "zhou.json").write_text(dumps(zhou_json, indent=2, default=str))
+        (out / "zhou.json").write_text(json_document(zhou_json, indent=2, default=str))
     (out / "index.html").write_text(to_html(blocks, TITLE), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(blocks, TITLE, out), encoding="utf-8")
     tex = out / "report.tex"
@@ -289,3 +292,42 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, 
     written["seconds"] = time.perf_counter() - start
     return written
 
+
+def report(out, names: list[str] | None = None, pdes: list[str] = (), assumptions: dict | None = None,
+           verify: bool = True, pdf: bool = False, thermo: bool = True, driven: bool = True, zhou: bool = True,
+           seed: int = 0, budget: float | None = DEFAULT_BUDGET_S, scheduler: str | None = None,
+           workers: int | None = None, progress=None) -> dict:
+    """Write the whole report into the folder ``out`` (all or nothing: report.output.run_folder).
+
+    ``names``: catalog entries (default all; [] for none); ``pdes``: your PDEs' texts, with ``assumptions``
+    {name: assumption} for their parameters; ``verify``: run each PDE's generator; ``thermo``, ``driven``,
+    ``zhou``: the three parts after the PDEs. ``scheduler``: None (a LocalCluster, one worker per core), "serial"
+    or a Dask scheduler's address (derivations.parallel). Returns the paths written (html, markdown, tex,
+    figures, pdf when asked and built, else pdf_note says why), "pdes" (the sections' names) and
+    "contradictions" (the PDEs whose generator contradicts their verdict)."""
+    known = [e.name for e in CATALOG]
+    unknown = sorted(set(names or ()) - set(known))
+    if unknown:
+        raise PDEInputError(f"{unknown}: not in the catalog ({', '.join(known)})")
+    names = known if names is None else [n for n in known if n in names]
+    assumptions = dict(assumptions or {})
+    for text in pdes:  # refuse bad input before the slow part
+        parse(text, user_params(text, assumptions))
+    if not names and not pdes:
+        raise PDEInputError("nothing to report: name catalog entries or give at least one PDE")
+    out = check_folder(out)
+    parts = [name for name, wanted in (("thermo", thermo), ("driven", driven), ("zhou", zhou)) if wanted]
+    client = parallel.client_for(scheduler, workers)
+    try:
+        pending = start_parts(client, parts)  # queued on the workers first: the longest pieces
+        sections = collect(names, list(pdes), assumptions, verify, budget, seed, progress, client)
+        with run_folder(out, "report") as stage:
+            written = build(stage, sections, pdf=pdf, progress=progress, thermo=thermo, driven=driven, zhou=zhou,
+                            pending=pending)
+    finally:
+        parallel.close(client)
+    written = {key: out / Path(value).relative_to(stage) if isinstance(value, Path) else value
+               for key, value in written.items()}
+    written["pdes"] = [s.name for s in sections]
+    written["contradictions"] = [s.name for s in sections if s.row and s.row["contradiction"]]
+    return written

@@ -186,15 +186,12 @@ def _verification(d: Derivation, row: dict | None, figures: dict, level: int) ->
     return blocks
 
 
-VERIFY_RUN = {"n_data": 300, "n_samples": 600, "steps": 40}  # the `genphys verify` standard 2-D case
-
-
 def verification_run(d: Derivation, seed: int = 0):
     """`verify_one` on two moons (embedded in N when the derivation is N-dimensional): (row, run);
     (None, None) when the derivation stopped at an unsupported step (there is no field to run)."""
     import numpy as np
 
-    from derivations.generate import data_splits, verify_one
+    from derivations.generate import VERIFY_RUN, data_splits, verify_one
 
     if d.unsupported:
         return None, None

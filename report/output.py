@@ -5,6 +5,9 @@ everything is written; a run killed before that leaves the previous folder untou
 folder, which the next run into the same place removes). A folder is replaced only when it is empty or
 holds a previous genphys run (its MARKER file says so); anything else is refused with the names found.
 JSON is strict: NaN and infinities are written as null, never as the non-standard NaN/Infinity.
+Provenance (`provenance`, `with_provenance`): the tool's version, the command line and the UTC time, in every
+run folder's MARKER and in every JSON object the CLI writes (catalog.json and verify.json are lists, kept as
+they are: catalog.json is byte-identical across machines; their folder's MARKER carries it).
 """
 
 from __future__ import annotations
@@ -22,6 +25,35 @@ from derivations.check import _jsonable
 
 MARKER = ".genphys-run"
 logger = logging.getLogger("genphys")
+_command: list[str] | None = None  # the CLI's command line (set_command); None in a Python session
+
+
+def set_command(argv: list[str]) -> None:
+    """Record the command line the CLI was called with, for `provenance`."""
+    global _command
+    _command = list(argv)
+
+
+def provenance() -> dict:
+    """{"tool", "version", "command" (the CLI's, or null from Python), "python", "date" (UTC, ISO 8601)}."""
+    import datetime
+    import importlib.metadata
+    import platform
+    import shlex
+
+    try:  # the installed distribution's version (pyproject.toml reads it from genphys.__version__)
+        version = importlib.metadata.version("genphys-workbench")
+    except importlib.metadata.PackageNotFoundError:
+        version = None  # run from a checkout without `pip install`
+    return {"tool": "genphys-workbench", "version": version,
+            "command": None if _command is None else shlex.join(["genphys", *_command]),
+            "python": platform.python_version(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def with_provenance(obj: dict) -> dict:
+    """``obj`` with a "provenance" key (`provenance`) added."""
+    return {**obj, "provenance": provenance()}
 
 
 def check_folder(path, option: str = "--out") -> Path:
@@ -75,7 +107,7 @@ def run_folder(path, what: str, option: str = "--out"):
     stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=parent))
     try:
         yield stage
-        (stage / MARKER).write_text(json.dumps({"what": what}) + "\n")
+        (stage / MARKER).write_text(json.dumps({"what": what, "provenance": provenance()}) + "\n")
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=parent))
             os.rename(path, old / "previous")
@@ -92,3 +124,8 @@ def run_folder(path, what: str, option: str = "--out"):
 def dumps(value, **kwargs) -> str:
     """Strict JSON: non-finite floats as null (derivations.check._jsonable), anything else non-standard refused."""
     return json.dumps(_jsonable(value), allow_nan=False, **kwargs)
+
+
+def json_document(value, **kwargs) -> str:
+    """`dumps` of what the CLI writes: an object gets its "provenance" (`with_provenance`), a list stays a list."""
+    return dumps(with_provenance(value) if isinstance(value, dict) else value, **kwargs)

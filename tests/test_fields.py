@@ -46,7 +46,7 @@ CASES = [("phi_t - lap(phi)", {}), ("phi_tt + lap(phi)", {}), ("phi_tt + lap(phi
 
 
 def _derived(text, params):
-    return derive(parse(text, {name: "positive" for name in params}), dim=2, conditions_=False)
+    return derive(parse(text, {name: "positive" for name in params}), dim=2, conditions=False)
 
 
 def _reference(d, params, data, weights, x, tt, N):
@@ -79,7 +79,7 @@ def test_fields_match_direct_mpmath_sums(text, params, N, rng):
     data = rng.normal(size=(3, N)) * (1 if N < 100 else 0.05)
     weights = np.array([0.2, 0.5, 0.3])
     x = data[:2] + 0.3 * rng.normal(size=(2, N)) * (1 if N < 100 else 0.05)
-    f = field(d, data, weights=weights, params=params, device="cpu")
+    f = field(d, data, weights=weights, values=params, device="cpu")
     tt = 0.8
     logp, v, rate = f.log_density(x, tt), f.velocity(x, tt), f.rate(x, tt)
     for i, (ref_logp, ref_v, ref_rate) in enumerate(_reference(d, params, data, weights, x, tt, N)):
@@ -137,7 +137,7 @@ def test_flow_residual_vanishes_by_finite_differences(text, params, N, rng):
     largest term."""
     d = _derived(text, params)
     data = rng.normal(size=(4, N))
-    f = field(d, data, params=params, device="cpu")
+    f = field(d, data, values=params, device="cpu")
     x = data[:3] + 0.4 * rng.normal(size=(3, N))
     tt, h = 0.9, 1e-2
     dp_dt = _derivative(lambda s: f.density(x, tt + s), h)
@@ -190,12 +190,12 @@ def test_parameters_are_required_and_checked():
     with pytest.raises(ParameterError, match="missing"):
         field(d, np.zeros((2, 2)))
     with pytest.raises(ParameterError, match="assumption"):
-        field(d, np.zeros((2, 2)), params={"m": -1})
+        field(d, np.zeros((2, 2)), values={"m": -1})
 
 
 def test_complex_and_front_kernels_are_refused():
     for text in ("I*phi_t + lap(phi)", "phi_tt - lap(phi)"):
-        d = derive(parse(text), dim=2, conditions_=False)
+        d = derive(parse(text), dim=2, conditions=False)
         with pytest.raises(NotSupportedError):
             field(d, np.zeros((2, 2)))
 
@@ -214,8 +214,8 @@ def test_cupy_matches_numpy(text, params, N, rng):
         pytest.skip("no GPU")
     d = _derived(text, params)
     data, x = rng.normal(size=(500, N)), rng.normal(size=(64, N))
-    ref = field(d, data, params=params, device="cpu")
-    gpu = field(d, data, params=params, device="gpu")
+    ref = field(d, data, values=params, device="cpu")
+    gpu = field(d, data, values=params, device="gpu")
     try:
         got = gpu.velocity(x, 0.6)
     except NotSupportedError:
@@ -239,13 +239,13 @@ def test_fused_loops_match_numpy(text, params, N, backend, rng):
     weights = rng.random(1100)
     weights[:7] = 0  # zero weights are dropped by the fused path, kept (as −inf logits) by NumPy
     x = np.vstack([rng.normal(size=(60, N)) * 1.5, np.full((1, N), 40.0)])  # one query far outside
-    ref = field(d, data, weights, params=params, device="cpu", backend="numpy", tile_pairs=5000)
+    ref = field(d, data, weights, values=params, device="cpu", backend="numpy", tile_pairs=5000)
     # float64: the NumPy reference forms r² = |x|² + |y|² − 2x·y, off by ~eps·|x|² — 1e-12 of the
     # Poisson kernel's width t² needs t ≳ 0.1 at |x| ~ 3. float32 near t → 0: rounding x, y to
     # float32 alone moves x − y by ~6e-8 |x|, and v ∝ (x − y)/t.
     for dtype, tt, rel in (("float64", 0.1, 1e-12), ("float64", 0.7, 1e-12),
                            ("float32", 0.02, 1e-4), ("float32", 0.7, 1e-5)):
-        fused = field(d, data, weights, params=params, device="cpu", dtype=dtype, tile_pairs=5000, backend=backend)
+        fused = field(d, data, weights, values=params, device="cpu", dtype=dtype, tile_pairs=5000, backend=backend)
         assert fused.backend == backend
         v_ref = ref.velocity(x, tt)
         # relative to the row's speed, or the field's median speed where v nearly cancels (a 1-D query between
@@ -269,8 +269,8 @@ def test_fused_loops_skip_far_blocks_without_changing_the_result(rng):
     centres = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], float)
     data = np.repeat(centres, compiled.BLOCK, axis=0) + rng.normal(size=(4 * compiled.BLOCK, 2))
     x = np.repeat(centres, 10, axis=0) + 1.5 * rng.normal(size=(40, 2))
-    fused = field(d, data, params={"c": 0.7}, device="cpu")
-    ref = field(d, data, params={"c": 0.7}, device="cpu", backend="numpy")
+    fused = field(d, data, values={"c": 0.7}, device="cpu")
+    ref = field(d, data, values={"c": 0.7}, device="cpu", backend="numpy")
     lo, hi, _ = fused._boxes
     assert len(lo) == 4 and np.all(hi - lo < 9)  # every block is one cluster
     assert compiled.SKIP["float64"] < 10**2 / (4 * 0.05)  # a cluster 10 away is skipped at t = 0.05
@@ -299,12 +299,12 @@ def test_fused_backend_is_refused_where_it_does_not_apply(rng):
     pytest.importorskip("numba")
     d = _derived("phi_tt + lap(phi) - m**2*phi", {"m": 1.3})
     with pytest.raises(PDEInputError, match="Gauss-Cauchy"):
-        field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, device="cpu", backend="numba")
-    assert field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, device="cpu").backend == "numpy"
+        field(d, rng.normal(size=(5, 2)), values={"m": 1.3}, device="cpu", backend="numba")
+    assert field(d, rng.normal(size=(5, 2)), values={"m": 1.3}, device="cpu").backend == "numpy"
     with pytest.raises(PDEInputError, match="backend"):
-        field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, backend="fortran")
+        field(d, rng.normal(size=(5, 2)), values={"m": 1.3}, backend="fortran")
     with pytest.raises(PDEInputError, match="Gauss-Cauchy"):
-        field(d, rng.normal(size=(5, 2)), params={"m": 1.3}, device="cpu", backend="blas")
+        field(d, rng.normal(size=(5, 2)), values={"m": 1.3}, device="cpu", backend="blas")
     heat = _derived("phi_t - lap(phi)", {})
     assert field(heat, rng.normal(size=(5, 2)), device="cpu").backend == "numba"
     assert field(heat, rng.normal(size=(5, 2)), device="cpu", dtype="float32").backend == "numba"

@@ -22,7 +22,7 @@ from numeric.generators import _numeric_radii, integrate, log_mass, log_times, p
 
 
 def _derived(text, params=()):
-    return derive(parse(text, {p: "positive" for p in params}), dim=2, conditions_=False)
+    return derive(parse(text, {p: "positive" for p in params}), dim=2, conditions=False)
 
 
 def test_energy_distance_matches_the_gaussian_closed_form(rng):
@@ -117,7 +117,7 @@ def test_branching_weights_follow_the_mass(rng):
     d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
     mass = sp.lambdify(t, sp.limit(d.flow.p_hat.subs(d.pde.parameters[0].symbol, sp.Rational(13, 10)), k, 0))
     data = rng.normal(size=(40, 2)) * 0.5
-    f = field(d, data, params={"m": m}, device="cpu")
+    f = field(d, data, values={"m": m}, device="cpu")
     T, t_min = 0.6, 0.05
     x0, _ = sample_prior(f, T, 1000, "exact", rng)
     run = integrate(f, x0, log_times(T, t_min, 30), "heun", branching=True, ess_threshold=0.0)
@@ -129,7 +129,7 @@ def test_branching_weights_follow_the_mass(rng):
 def test_kernel_mass_is_the_fourier_kernel_at_zero():
     """log ∫P = log p̃(0, T): e^{−mT} for Yukawa (sympy's limit), 1 for the normalised Poisson kernel."""
     d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
-    f = field(d, np.zeros((1, 2)), params={"m": 0.35}, device="cpu")
+    f = field(d, np.zeros((1, 2)), values={"m": 0.35}, device="cpu")
     mass = sp.limit(d.flow.p_hat.subs(d.pde.parameters[0].symbol, sp.Rational(35, 100)), k, 0)
     for T in (0.3, 7.24):
         assert log_mass(f.kernels["P"], 2, T) == pytest.approx(math.log(float(mass.subs(t, T))), abs=1e-9)
@@ -144,7 +144,7 @@ def test_heavy_tailed_prior_makes_yukawa_weights_unbiased():
     import mpmath
     m, T = 0.35, 7.24
     d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
-    f = field(d, np.zeros((1, 2)), params={"m": m}, device="cpu")
+    f = field(d, np.zeros((1, 2)), values={"m": m}, device="cpu")
     rho = lambda r: mpmath.sqrt(r * r + 1)
     P = lambda r: mpmath.exp(-m * rho(r)) * (1 + m * rho(r)) / rho(r) ** 3
     cuts = [0, 1, 10, 100, mpmath.inf]
@@ -170,7 +170,7 @@ def test_balanced_flow_is_conservative_and_needs_no_weights():
     d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
     values = _parameter_values(d, {"m": m})
     data = np.array([[0.0, 0.0], [0.7, -0.2]])
-    f = field(d, data, params={"m": m}, device="cpu", flow="balanced")
+    f = field(d, data, values={"m": m}, device="cpu", flow="balanced")
     assert not np.any(f.rate(np.ones((1, 2)), 1.0))
     table = TableKernel(np_function(balanced_flux_hat(d, values), (k, t)), 4, -2 * math.pi)
     rr = np.array([[1e-3, 0.1, 1.0, 5.0, 20.0]])
@@ -184,7 +184,7 @@ def test_balanced_flow_is_conservative_and_needs_no_weights():
                   / (2 * h) for c, e in enumerate(np.eye(2)[:, None, :] * h))
         dp = (norm(x, tt + h)[0] - norm(x, tt - h)[0]) / (2 * h)
         assert abs(dp + div) < 1e-6 * norm(x, tt)[0]
-    one = field(d, np.zeros((1, 2)), params={"m": m}, device="cpu", flow="balanced")
+    one = field(d, np.zeros((1, 2)), values={"m": m}, device="cpu", flow="balanced")
     x0, _ = sample_prior(one, 7.24, 4000, "exact", np.random.default_rng(7))
     run = integrate(one, x0, log_times(7.24, 1.0, 10), "heun")
     rho = lambda r: mpmath.sqrt(r * r + 1)
@@ -193,13 +193,13 @@ def test_balanced_flow_is_conservative_and_needs_no_weights():
     exact = float(mpmath.quad(lambda r: r * r * P(r), cuts) / mpmath.quad(lambda r: r * P(r), cuts))
     assert np.linalg.norm(run.samples, axis=1).mean() == pytest.approx(exact, abs=0.08)
     with pytest.raises(PDEInputError, match="flow='fast' is not known"):
-        field(d, data, params={"m": m}, flow="fast")
+        field(d, data, values={"m": m}, flow="fast")
 
 
 def test_resampling_keeps_total_weight(rng):
     d = _derived("phi_tt + lap(phi) - m**2*phi", ["m"])
     data = rng.normal(size=(40, 2)) * 0.5
-    f = field(d, data, params={"m": 1.3}, device="cpu")
+    f = field(d, data, values={"m": 1.3}, device="cpu")
     x0 = data[rng.integers(0, 40, 300)] + rng.normal(size=(300, 2))
     times = log_times(2.0, 0.05, 40)
     free = integrate(f, x0, times, "heun", branching=True, ess_threshold=0.0)

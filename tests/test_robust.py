@@ -179,10 +179,10 @@ def test_float32_yukawa_fields_are_finite_in_even_dimensions(N):
     from derivations.derive import derive
     from derivations.fields import field
 
-    d = derive(parse("phi_tt + lap(phi) - m**2*phi", {"m": "positive"}), dim=N, conditions_=False)
+    d = derive(parse("phi_tt + lap(phi) - m**2*phi", {"m": "positive"}), dim=N, conditions=False)
     rng = np.random.default_rng(N)
     data, x = 0.3 * rng.normal(size=(100, N)), rng.normal(size=(7, N))
-    f64, f32 = (field(d, data, params={"m": 0.35}, dtype=dt, device="cpu") for dt in ("float64", "float32"))
+    f64, f32 = (field(d, data, values={"m": 0.35}, dtype=dt, device="cpu") for dt in ("float64", "float32"))
     for t in (1e-2, 1.0, 100.0):
         ref, got = f64.log_density(x, t), f32.log_density(x, t)
         assert np.all(np.isfinite(got)) and np.max(np.abs(got - ref) / np.abs(ref)) < 1e-5

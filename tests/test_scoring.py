@@ -102,7 +102,7 @@ def test_generated_moons_pass_and_their_blur_fails(rng):
     from derivations.generate import data_splits, generate
     from analytic.grammar import parse
 
-    d = derive(parse("phi_t - lap(phi)"), dim=2, conditions_=False)
+    d = derive(parse("phi_t - lap(phi)"), dim=2, conditions=False)
     s = data_splits("moons", 600, rng)
     g = generate(d, s, n_samples=600, steps=30, seed=2)
     assert g.metrics["test"]["reproduced"], g.metrics["test"]
