@@ -20,6 +20,14 @@ The whole public API is here (every example below runs in the tests, tests/test_
 >>> genphys.score(g.run.samples, data[:100]).reproduced   # the two-sample test on any two sample sets
 True
 
+Figures take ``ax=`` to draw into your axes, save to a path (PNG, SVG or PDF by its suffix), or return the Figure
+(inline in Jupyter):
+
+>>> genphys.dispersion_figure(d)                 # Im ω(k) of each root, the envelope E(k) and E(0)
+<Figure size 550x380 with 1 Axes>
+>>> genphys.c2_figure(d, ax=None).axes[0].get_yscale()   # 1 − F(T) on log–log beside the predicted slope
+'log'
+
 Parameters: ``assumptions`` (parse: "positive", "nonnegative", ..., "real") are what is known of a symbol;
 ``values`` (field, generate) are the numbers it takes in a run:
 
@@ -87,7 +95,7 @@ from numeric.mixture import GaussianMixture
 
 __all__ = [
     "__version__", "parse", "check", "derive", "field", "generate", "outcome", "score", "verify", "report",
-    "dataset", "load_derivation", "load_check",
+    "dataset", "load_derivation", "load_check", "dispersion_figure", "green_figure", "c2_figure",
     "LinearPDE", "Parameter", "CheckResult", "Derivation", "EmpiricalField", "Generation", "TwoSampleTest",
     "CATALOG", "entry", "Holds", "Generative", "GeneratorOutcome",
     "GenphysError", "PDEInputError", "PDESyntaxError", "NonlinearTermError", "VariableCoefficientError",
@@ -96,10 +104,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """`report` on first use: report/ loads matplotlib (0.5 s), which `import genphys` does not need."""
-    if name == "report":
-        from report.build import report
+#: loaded on first use: report/ loads matplotlib (0.5 s), which `import genphys` does not need
+_LAZY = {"report": "report.build", "dispersion_figure": "report.figures", "green_figure": "report.figures",
+         "c2_figure": "report.figures"}
 
-        return report
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'genphys' has no attribute {name!r}")

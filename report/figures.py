@@ -6,6 +6,7 @@ the file-only Agg backend for itself (genphys.cli.main)."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -28,35 +29,60 @@ def _save(fig, path: Path, dpi: int = 100) -> Path:
     return path
 
 
+def _axes(ax, figsize):
+    """(figure, axes): the caller's ``ax`` (to compose figures), else a new figure of ``figsize``."""
+    return (ax.figure, ax) if ax is not None else plt.subplots(figsize=figsize)
+
+
+def _done(fig, path: Path | None, dpi: int = 100):
+    """The saved ``path`` (the figure closed; PNG, SVG or PDF by its suffix), or the figure itself without one."""
+    return fig if path is None else _save(fig, Path(path), dpi)
+
+
 def params_label(sample: dict) -> str:
     return ", ".join(f"{name} = {value:g}" for name, value in sample.items())
 
 
-def dispersion_figure(d, path: Path) -> Path:
-    """Im ω_j(k) of every root and the envelope E(k) against E(0), at the first parameter sample.
-
-    Boundary reading: the envelope is over the decaying roots only (the ones G keeps)."""
+def dispersion_figure(d, path: Path | None = None, ax=None):
+    """Im ω_j(k) of every root and the envelope E(k) = max_j Im ω_j against E(0), at the first parameter sample,
+    on log k, and on symmetric-log Im ω where the rates span decades (the gap at k → 0 and both signs stay
+    visible), with the k where Eq. 16 fails
+    (E(k) ≥ E(0)) shaded. Boundary reading: the envelope is over the decaying roots only (the ones G keeps).
+    Saved to ``path`` when given (returned); else the Figure; drawn into ``ax`` when given."""
     sample = d.samples[0] if d.samples else {}
-    ks = np.logspace(-2, 2, 161)
+    ks = np.logspace(-3, 2, 201)
     rows = spectrum(d.pde, d.result.mode, sample, list(ks))
     width = max(len(rates) for rates, _ in rows)
     table = np.full((len(ks), width), np.nan)
     for i, (rates, _) in enumerate(rows):
         table[i, :len(rates)] = rates
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, ax = _axes(ax, (5.5, 3.8))
     for j in range(width):
         ax.plot(ks, table[:, j], lw=1.2, label=f"root {j + 1} (sorted by Im ω)")
     E = np.array([np.nan if E is None else E for _, E in rows])
     ax.plot(ks, E, "k--", lw=1.5, label="envelope E(k)")
     E0 = next((sc.E0 for sc in d.result.criterion.numeric if sc.params == sample), None)
     if E0 is not None and np.isfinite(E0):
-        ax.axhline(E0, color="tab:red", lw=0.8, ls=":", label="E(0)")
+        ax.axhline(E0, color="tab:red", lw=0.8, ls=":", label=f"E(0) = {E0:.3g}")
+        fails = np.isfinite(E) & (E >= E0 - 1e-12 * max(1.0, abs(E0)))
+        if fails.any():
+            ax.fill_between(ks, 0, 1, where=fails, color="tab:red", alpha=0.12, transform=ax.get_xaxis_transform(),
+                            label="Eq. 16 fails (E(k) ≥ E(0))")
+    finite = np.abs(table[np.isfinite(table)])
+    finite = finite[finite > 0]
+    if not finite.size or finite.max() < 1e-12:  # every rate 0 (undamped waves): rounding noise, not a scale
+        ax.set_ylim(-1.0, 1.0)
+        ax.set_ylabel("Im ω(k) = Re s(k)")
+    elif finite.max() > 100 * np.percentile(finite, 10):  # several decades: symmetric log
+        ax.set_yscale("symlog", linthresh=float(np.percentile(finite, 10)))
+        ax.set_ylabel("Im ω(k) = Re s(k)  (symlog)")
+    else:
+        ax.set_ylabel("Im ω(k) = Re s(k)")
     ax.set_xscale("log")
-    ax.set_xlabel("k")
-    ax.set_ylabel("Im ω(k) = Re s(k)")
+    ax.set_xlabel("wavenumber k")
     ax.set_title(f"{d.result.mode} reading" + (f"; {params_label(sample)}" if sample else ""), fontsize=9)
     ax.legend(fontsize=7)
-    return _save(fig, path)
+    return _done(fig, path)
 
 
 def _green_profiles(d, N: int, values: dict, radii: np.ndarray, times) -> list:
@@ -74,8 +100,9 @@ def _green_profiles(d, N: int, values: dict, radii: np.ndarray, times) -> list:
     return out
 
 
-def green_figure(d, path: Path, times=(0.3, 1.0, 3.0)) -> Path | None:
-    """G(r, t) profiles at several t, N = 2 (real part; the imaginary part dashed where G is complex)."""
+def green_figure(d, path: Path | None = None, times=(0.3, 1.0, 3.0), ax=None):
+    """G(r, t) profiles at several t, N = 2 (real part; the imaginary part dashed where G is complex). None
+    without a real-space dimension; saved to ``path`` when given, else the Figure; drawn into ``ax`` when given."""
     dims = [N for N in d.kernels if isinstance(N, int)]
     if not dims:
         return None
@@ -83,12 +110,13 @@ def green_figure(d, path: Path, times=(0.3, 1.0, 3.0)) -> Path | None:
     sample = d.samples[0] if d.samples else {}
     values = sample_values(d.pde, sample)
     radii = np.linspace(0.01, 5.0, 500)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, ax = _axes(ax, (5.5, 3.8))
     try:
         profiles = _green_profiles(d, N, values, radii, times)
     except Exception as exc:  # a kernel we cannot tabulate: the figure says why, the report goes on
         profiles = []
-        ax.text(0.5, 0.5, f"G(r, t) could not be tabulated:\n{str(exc)[:80]}", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "G(r, t) could not be tabulated:\n" + textwrap.fill(str(exc)[:240], 48), ha="center",
+                va="center", fontsize=8, transform=ax.transAxes)
     finite = []
     for tt, g in zip(times, profiles):
         line, = ax.plot(radii, g.real, lw=1.2, label=f"t = {tt:g}")
@@ -105,24 +133,41 @@ def green_figure(d, path: Path, times=(0.3, 1.0, 3.0)) -> Path | None:
         ax.set_title(f"G(r, t), N = {N}, {source}" + (f"; {params_label(sample)}" if sample else ""), fontsize=9)
         ax.legend(fontsize=7)
     ax.axhline(0, color="k", lw=0.5)
-    ax.set_xlabel("r")
-    return _save(fig, path)
+    ax.set_xlabel("distance r")
+    ax.set_ylabel("G(r, t)")
+    return _done(fig, path)
 
 
-def c2_figure(d, path: Path) -> Path | None:
-    """C2's overlap F(T) of the priors of two data points at distance 1, per N and parameter sample."""
+def c2_figure(d, path: Path | None = None, ax=None):
+    """C2: 1 − F(T), the overlap deficit of the priors of two data points at distance 1, on log–log axes per N and
+    parameter sample, each beside the predicted T^(−2/α) (dotted, through its last point). A line falling at the
+    predicted slope is C2 holding; a flat one is a prior that remembers its data. None when C2 was not
+    evaluated; saved to ``path`` when given, else the Figure; drawn into ``ax`` when given."""
     if not d.c2:
         return None
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, ax = _axes(ax, (5.5, 3.8))
     for c in d.c2:
-        ax.plot(c.T, c.F, "o-", ms=3, lw=1.0, label=f"N = {c.N}" + (f", {params_label(c.params)}" if c.params else ""))
-    ax.axhline(1.0, color="k", lw=0.5, ls=":")
+        T, gap = np.asarray(c.T, float), 1.0 - np.asarray(c.F, float)
+        shown = gap > 0
+        label = f"N = {c.N}" + (f", {params_label(c.params)}" if c.params else "")
+        if not shown.any():
+            ax.plot([], [], "o-", label=f"{label}: F = 1 at every T")
+            continue
+        line, = ax.plot(T[shown], gap[shown], "o-", ms=3, lw=1.0,
+                        label=label + ("" if c.slope is None else f" (slope {c.slope:.2f})"))
+        if c.predicted is not None:
+            T_end, g_end = T[shown][-1], gap[shown][-1]
+            ax.plot(T, g_end * (T / T_end) ** c.predicted, ls=":", lw=1.0, color=line.get_color(),
+                    label=f"predicted T^{c.predicted:.2f}")
     ax.set_xscale("log")
-    ax.set_xlabel("T")
-    ax.set_ylabel("F(T)")
-    ax.set_title("C2: overlap of the priors of two data points (1 = forgotten)", fontsize=9)
+    ax.set_yscale("log")
+    low = min((g for c in d.c2 for g in 1.0 - np.asarray(c.F, float) if g > 0), default=1.0)
+    ax.set_ylim(min(low / 2, 1e-3), 2.0)  # at least three decades: a flat line reads as flat
+    ax.set_xlabel("prior time T")
+    ax.set_ylabel("1 − F(T)")
+    ax.set_title("C2: the priors of two data points at distance 1 (0 = forgotten)", fontsize=9)
     ax.legend(fontsize=6)
-    return _save(fig, path)
+    return _done(fig, path)
 
 
 def samples_figure(g, path: Path) -> Path:
