@@ -43,6 +43,7 @@ Results are plain data: `Derivation.to_json()` / `CheckResult.to_json()` give th
 `load_derivation` / `load_check` rebuild a result from one (by deriving again from the recorded PDE, which
 the JSON is then checked against: a JSON is never evaluated).
 
+`write_latex(d, "d.tex", pdf=False)` writes the derivation as LaTeX (with its figures; `genphys derive --latex`).
 Longer work: `verify(names)` (the catalog's verification matrix), `report(out)` (HTML, Markdown, LaTeX and
 figures); both run their pieces through Dask (``scheduler``: "serial", None for a LocalCluster, or an address).
 
@@ -96,6 +97,7 @@ from numeric.mixture import GaussianMixture
 __all__ = [
     "__version__", "parse", "check", "derive", "field", "generate", "outcome", "score", "verify", "report",
     "dataset", "load_derivation", "load_check", "dispersion_figure", "green_figure", "c2_figure",
+    "write_latex",
     "LinearPDE", "Parameter", "CheckResult", "Derivation", "EmpiricalField", "Generation", "TwoSampleTest",
     "CATALOG", "entry", "Holds", "Generative", "GeneratorOutcome",
     "GenphysError", "PDEInputError", "PDESyntaxError", "NonlinearTermError", "VariableCoefficientError",
@@ -106,7 +108,7 @@ __all__ = [
 
 #: loaded on first use: report/ loads matplotlib (0.5 s), which `import genphys` does not need
 _LAZY = {"report": "report.build", "dispersion_figure": "report.figures", "green_figure": "report.figures",
-         "c2_figure": "report.figures"}
+         "c2_figure": "report.figures", "write_latex": "report.derivation"}
 
 
 def __getattr__(name: str):

@@ -30,8 +30,14 @@ def _save(fig, path: Path, dpi: int = 100) -> Path:
 
 
 def _axes(ax, figsize):
-    """(figure, axes): the caller's ``ax`` (to compose figures), else a new figure of ``figsize``."""
-    return (ax.figure, ax) if ax is not None else plt.subplots(figsize=figsize)
+    """(figure, axes): the caller's ``ax`` (to compose figures), else a new figure of ``figsize``, made by pyplot
+    (which sets up Jupyter's inline display) and taken out of its registry at once: Jupyter shows the returned
+    figure once, where the inline backend would also show every registered figure at the end of the cell."""
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=figsize)
+    plt.close(fig)
+    return fig, ax
 
 
 def _done(fig, path: Path | None, dpi: int = 100):

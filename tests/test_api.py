@@ -174,3 +174,22 @@ def test_quiet_and_verbose_on_the_command_line(capsys):
     assert main(["check", "phi_t - lap(phi)", "--quiet", "--verbose"]) == 2
     assert "contradict" in capsys.readouterr().err
     main(["check", "phi_t - lap(phi)"])  # back to the default for the other tests
+
+
+def test_the_example_notebook_runs_and_shows_its_figures_once(monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # set by the CLI tests in this process; a notebook has none
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    nb = nbformat.read(ROOT / "examples" / "workbench.ipynb", as_version=4)
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    images = [c for c in nb.cells if c.cell_type == "code"
+              and sum("image/png" in o.get("data", {}) for o in c.outputs) > 0]
+    assert len(images) >= 3
+    assert all(sum("image/png" in o.get("data", {}) for o in c.outputs) == 1 for c in images)  # once each
+    shown = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert "'reproduced'" in shown and "s-generative" in shown
+    assert any("text/latex" in o.get("data", {}) for o in outputs)  # results typeset in Jupyter
