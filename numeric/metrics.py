@@ -206,9 +206,20 @@ def two_sample_test(samples, data, seed: int = 0, permutations: int = TEST_PERMU
                          float(np.sqrt(max(mmd2, 0.0))), float(TEST_SCALES[best] * np.sqrt(h2)), permutations, alpha)
 
 
+#: up to this dimension nearest neighbours come from scipy's k-d tree (exact distances; 10 000 × 2000 points:
+#: 0.005 s against 0.26 s chunked at d = 2, 0.13 s against 0.19 s at 16), above it from chunked matrix products
+#: (0.14 s against the tree's 0.29 s at d = 64), where a tree no longer prunes (benchmarks/RESULTS.md)
+KDTREE_MAX_DIM = 16
+
+
 def nearest_distances(X, Y, exclude_self: bool = False) -> np.ndarray:
-    """For each row of X, the distance to the nearest row of Y (chunked)."""
+    """For each row of X, the distance to the nearest row of Y (``exclude_self``: X is Y, a row not its own
+    neighbour). A k-d tree up to KDTREE_MAX_DIM dimensions, chunked products above."""
     X, Y = np.asarray(X, float), np.asarray(Y, float)
+    if X.shape[1] <= KDTREE_MAX_DIM:
+        if exclude_self:
+            return scipy.spatial.cKDTree(Y).query(X, k=2)[0][:, 1]
+        return scipy.spatial.cKDTree(Y).query(X, k=1)[0]
     out = np.empty(len(X))
     for i, d2 in _squared_distances(X, Y):
         if exclude_self:

@@ -108,3 +108,19 @@ def test_generated_moons_pass_and_their_blur_fails(rng):
     assert g.metrics["test"]["reproduced"], g.metrics["test"]
     blurred = g.run.samples + 0.4 * rng.normal(size=g.run.samples.shape)
     assert not metrics.two_sample_test(blurred, s.held_out).reproduced
+
+
+@pytest.mark.parametrize("dim", [2, metrics.KDTREE_MAX_DIM + 1])  # the k-d tree and the chunked products
+def test_nearest_distances_match_scipy_cdist_on_both_paths(dim):
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(dim)
+    Y = rng.normal(size=(300, dim))
+    Y[7] = Y[3]  # a duplicate: its nearest other row is at distance 0
+    X = rng.normal(size=(200, dim))
+    assert np.allclose(metrics.nearest_distances(X, Y), cdist(X, Y).min(axis=1), rtol=1e-9, atol=1e-6)
+    D = cdist(Y, Y)
+    np.fill_diagonal(D, np.inf)
+    own = metrics.nearest_distances(Y, Y, exclude_self=True)
+    assert np.allclose(own, D.min(axis=1), rtol=1e-9, atol=1e-6) and own[3] == own[7] == pytest.approx(0, abs=1e-6)
+    assert np.all(metrics.nearest_distances(Y, Y) < 1e-6)  # control: without exclude_self each row finds itself
