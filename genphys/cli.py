@@ -384,15 +384,17 @@ def _run_verify(args) -> int:
     if args.json:
         print(json_document(rows, indent=2, default=str))
         return 0
-    print(f"{'PDE':28s} {'Eq.16':11s} {'C1':11s} {'C2':11s} {'generator':11s} {'p':>9s} {'MMD':>9s}  flag")
+    from tabulate import tabulate
+
+    table = [(row["name"], row["criterion"], row["C1"], row["C2"], row["outcome"],
+              f"{row['p_value']:.3g}" if "p_value" in row else "-",
+              f"{row['effect_size']:.3g}" if "p_value" in row else "-",
+              "CONTRADICTS the verdict" if row["contradiction"] else "") for row in rows]
+    print(tabulate(table, headers=("PDE", "Eq.16", "C1", "C2", "generator", "p", "MMD", "flag"),
+                   disable_numparse=True, colalign=("left",) * 5 + ("right", "right", "left")))
     for row in rows:
-        p_value = f"{row['p_value']:.3g}" if "p_value" in row else "-"
-        effect = f"{row['effect_size']:.3g}" if "p_value" in row else "-"
-        flag = "CONTRADICTS the verdict" if row["contradiction"] else ""
-        print(f"{row['name']:28s} {row['criterion']:11s} {row['C1']:11s} {row['C2']:11s} "
-              f"{row['outcome']:11s} {p_value:>9s} {effect:>9s}  {flag}")
         for finding in row.get("findings", []):
-            print(f"{'':28s} finding: {' '.join(str(finding).split())[:150]}")
+            print(f"finding ({row['name']}): {' '.join(str(finding).split())[:150]}")
     return 0
 
 

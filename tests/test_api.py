@@ -107,6 +107,11 @@ def test_verify_from_python_matches_the_cli(capsys):
     assert [r["p_value"] for r in cli_rows] == [r["p_value"] for r in rows]
     with pytest.raises(genphys.PDEInputError, match="not in the catalog"):
         genphys.verify(["no-such-entry"])
+    assert main(["verify", "--only", "diffusion", "--only", "mixed_diffusion_poisson", "--scheduler", "serial"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = {line.split()[0]: line.index("reproduced") for line in lines[2:4]}
+    assert set(at) == {"diffusion", "mixed_diffusion_poisson"} and len(set(at.values())) == 1  # columns aligned
+    assert lines[0].index("generator") == at["diffusion"]
 
 
 def _provenance_ok(p: dict, command_start: str) -> None:
