@@ -9,6 +9,7 @@ computed disagreement has an explanation and every explanation a disagreement.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,12 +21,12 @@ from analytic.errors import PDEInputError
 from analytic.grammar import parse
 from analytic.outcome import Holds
 from analytic.green import r, t
-from analytic.pde import LinearPDE, k, s, text
+from analytic.pde import LinearPDE, k, latex, s, text
 from analytic.closed_forms import apply_local
 from numeric import hankel
 from numeric.lambdified import mp_function
 from .check import CheckResult, check
-from .derive import Derivation, derive, flow_text, operator_text
+from .derive import Derivation, derive, flow_latex, flow_text, operator_latex, operator_text
 
 I, pi = sp.I, sp.pi
 _rho = sp.sqrt(t**2 + r**2)
@@ -280,6 +281,8 @@ class ItemComparison:
     paper: str
     agree: bool | None
     detail: str
+    ours_latex: str = ""  # the same as LaTeX where it is a formula ("" for words: "numeric", "not checked")
+    paper_latex: str = ""
 
 
 @dataclass(frozen=True)
@@ -423,7 +426,19 @@ def compare_flow(entry: CatalogEntry, d: Derivation) -> dict:
     for item, ours, theirs in (("C1", d.c1_holds, paper.c1), ("C2", d.c2_holds, paper.c2)):
         out[item] = ItemComparison(str(ours), theirs, None if ours is Holds.UNDECIDED else ours.value == theirs,
                                    f"ours: {ours} (N = {N}, parameter samples); paper: {theirs}.")
-    return out
+    ours_tex = flow_latex(flow)
+    if v_paper is None:
+        paper_v = r"2\,\operatorname{Im}\nabla\log\phi"
+    else:
+        A = operator_latex(sp.S(v_paper[0]))
+        grad = rf"\nabla {A}" if A in (r"\phi", "0") else rf"\nabla\left({A}\right)"  # as flow_latex writes ours
+        paper_v = rf"\frac{{{grad}}}{{{operator_latex(sp.S(v_paper[1]))}}}"
+    tex = {"G": (latex(ks.G.expr) if ks is not None and ks.G is not None else "",
+                 "" if G_paper is None else latex(paper.G(sp.Integer(N), syms))),
+           "p": (ours_tex["p"], "" if paper.p_text is not None else operator_latex(paper.p(syms))),
+           "v": (ours_tex["v"], paper_v), "R": (ours_tex["R"], operator_latex(sp.S(R_paper)))}
+    return {item: dataclasses.replace(c, ours_latex=tex[item][0], paper_latex=tex[item][1]) if item in tex else c
+            for item, c in out.items()}
 
 
 def compare_omega(entry: CatalogEntry, pde: LinearPDE, result: CheckResult) -> tuple[bool, str]:

@@ -163,7 +163,8 @@ def paper_table_blocks(sections: list[Section]) -> list:
     rows = []
     for c in comps:
         for item, comp in c.flow.items():
-            rows.append((c.entry.title, item, comp.paper, comp.ours, _yes(comp.agree)))
+            rows.append((c.entry.title, item, Math(comp.paper_latex) if comp.paper_latex else comp.paper,
+                         Math(comp.ours_latex) if comp.ours_latex else comp.ours, _yes(comp.agree)))
     if rows:
         blocks.append(Table(("PDE", "item", "paper", "ours", "agree?"), tuple(rows),
                             "Tables 1, 2 and 5: density flows (G at N = 2, up to the constants the tables drop; "

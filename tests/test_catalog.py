@@ -107,3 +107,19 @@ def test_parameter_names_do_not_change_the_verdicts(entry, name, comparisons):
     assert renamed.result.criterion.holds is original.result.criterion.holds
     assert (renamed.c1_holds, renamed.c2_holds, renamed.generative) == (
         original.c1_holds, original.c2_holds, original.generative), (text, renamed.verdict, original.verdict)
+
+
+def test_tables_1_2_5_are_typeset_where_the_items_are_formulas():
+    from derivations.catalog import compare, entry
+    from report.build import Section, paper_table_blocks
+    from report.document import Math
+
+    c = compare(entry("screened_poisson"))
+    G = c.flow["G"]
+    assert G.ours_latex.startswith("- ") and "K_{" in G.ours_latex and "K_{" in G.paper_latex
+    assert c.flow["R"].paper_latex == "- m^{2} \\phi" and c.flow["R"].ours_latex == "m^{2} \\phi"
+    assert c.flow["C1"].ours_latex == ""  # words stay words
+    table = paper_table_blocks([Section(c.entry.name, c.entry.title, c.derivation, c, None, None)])[-1]
+    cells = {row[1]: row for row in table.rows}
+    assert isinstance(cells["G"][2], Math) and isinstance(cells["v"][3], Math)
+    assert cells["C2"][2] == "yes" and not isinstance(cells["C2"][3], Math)
