@@ -80,7 +80,10 @@ def dispersion_figure(d, path: Path | None = None, ax=None):
         ax.set_ylim(-1.0, 1.0)
         ax.set_ylabel("Im ω(k) = Re s(k)")
     elif finite.max() > 100 * np.percentile(finite, 10):  # several decades: symmetric log
-        ax.set_yscale("symlog", linthresh=float(np.percentile(finite, 10)))
+        linthresh = float(np.percentile(finite, 10))
+        ax.set_yscale("symlog", linthresh=linthresh)
+        decades = 10.0 ** np.arange(np.ceil(np.log10(linthresh)), np.floor(np.log10(finite.max())) + 1)
+        ax.set_yticks(np.concatenate([-decades[::-1], [0.0], decades]))  # none inside ±linthresh: no overlap
         ax.set_ylabel("Im ω(k) = Re s(k)  (symlog)")
     else:
         ax.set_ylabel("Im ω(k) = Re s(k)")
