@@ -265,6 +265,16 @@ def first_lobe(p_hat: sp.Expr, N: int) -> str:
             "quadrature and root-finding)")
 
 
+def catalog_names(names: list[str] | None, option: str = "") -> list[str]:
+    """The catalog entries ``names`` in catalog order (None: every entry); an unknown name is a PDEInputError
+    (``option``: the command-line option that gave them, for the message)."""
+    known = [e.name for e in CATALOG]
+    unknown = sorted(set(names or ()) - set(known))
+    if unknown:
+        raise PDEInputError(f"{option + ' ' if option else ''}{unknown}: not in the catalog ({', '.join(known)})")
+    return known if names is None else [n for n in known if n in names]
+
+
 def entry(name: str) -> CatalogEntry:
     """The catalog entry called ``name`` (`CATALOG` lists them; an unknown name is a PDEInputError)."""
     for e in CATALOG:

@@ -207,9 +207,8 @@ def generate(d: Derivation, data, values: dict | None = None, n_samples: int = 1
     quarter each), or `Splits`. ``values``: a number for each PDE parameter (default: the first derive sample
     where C1 and C2 hold). ``flow`` (R ≠ 0 only): "branching" carries weights exp(−∫R/p dt); "balanced" moves
     the normalised density with no births or deaths (derivations.fields). ``progress(i, n)`` after each step."""
-    if not isinstance(data, Splits):
-        data = split_array(_checked_points("data", data), None, np.random.default_rng(seed))
-    splits = data
+    splits = data if isinstance(data, Splits) else split_array(_checked_points("data", data), None,
+                                                                np.random.default_rng(seed))
     params = parameters_for(d, values)
     f, T, t_min, run = learned_free_run(d, splits.train, params, n_samples, steps, prior, method, T, t_min,
                                         np.random.default_rng(seed), device, dtype, progress, flow)
@@ -276,13 +275,9 @@ def verify(names: list[str] | None = None, n_data: int = VERIFY_RUN["n_data"],
     (default all). ``scheduler``: "serial" (this process), None (a LocalCluster, one worker per core) or a Dask
     scheduler's address (derivations.parallel). ``progress(done, total, name)`` as entries finish."""
     from . import parallel
-    from .catalog import CATALOG
+    from .catalog import catalog_names
 
-    known = [e.name for e in CATALOG]
-    unknown = sorted(set(names or ()) - set(known))
-    if unknown:
-        raise PDEInputError(f"{unknown}: not in the catalog ({', '.join(known)})")
-    names = [n for n in known if not names or n in names]
+    names = catalog_names(names or None)
     jobs = [(name, n_data, n_samples, steps, seed, budget) for name in names]
     found = {}
     client = parallel.client_for(scheduler, workers)

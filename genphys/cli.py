@@ -273,12 +273,9 @@ def _run_catalog(args) -> int:
 
 
 def _catalog_names(only: list[str]) -> list[str]:
-    from derivations.catalog import CATALOG
+    from derivations.catalog import catalog_names
 
-    unknown = set(only) - {e.name for e in CATALOG}
-    if unknown:
-        raise PDEInputError(f"--only {sorted(unknown)}: not in the catalog ({', '.join(e.name for e in CATALOG)})")
-    return [e.name for e in CATALOG if not only or e.name in only]
+    return catalog_names(only or None, "--only")
 
 
 def _run_report(args) -> int:

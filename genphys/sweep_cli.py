@@ -11,14 +11,13 @@ by default, an existing cluster with --scheduler tcp://HOST:PORT (started with `
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from analytic.errors import PDEInputError
 from sympy import false, true
 
 from analytic.pde import text
-from report.output import MARKER, check_folder
+from report.output import check_folder, mark
 from .cli import _add_scheduler_options as add_scheduler_options
 from .progress import progress as progress_bar
 
@@ -75,7 +74,7 @@ def run(args, types) -> int:
     out = check_folder(args.out)
     criterion = sweep.prepare(spec, args.budget)
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text(json.dumps({"what": "sweep", "provenance": provenance()}) + "\n", encoding="utf-8")
+    mark(out, "sweep")
     condition = criterion.condition
     extra = {"condition": None if condition is None else text(condition),
              "symbolic_holds": criterion.holds.value, "provenance": provenance()}

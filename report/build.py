@@ -23,7 +23,7 @@ from analytic.errors import PDEInputError
 from analytic.grammar import parse
 from analytic.pde import k, latex
 from derivations import parallel
-from derivations.catalog import CATALOG, Comparison, compare, entry
+from derivations.catalog import CATALOG, Comparison, catalog_names, compare, entry
 from derivations.derive import Derivation, derive
 from derivations.generate import VERIFY_RUN
 from numeric.metrics import TEST_ALPHA
@@ -267,16 +267,11 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, 
             (figures_dir / file_name).write_bytes(content)
         blocks += [_moved(b, figures_dir) for b in part_blocks]
         results[name] = data
-    thermo_json, driven_json, zhou_json = (results.get(name) for name in ("thermo", "driven", "zhou"))
     if progress:
         progress(len(sections), len(sections), "writing")
     out.mkdir(parents=True, exist_ok=True)
-    if thermo_json is not None:
-        (out / "thermo.json").write_text(json_document(thermo_json, indent=2, default=str))
-    if driven_json is not None:
-        (out / "driven.json").write_text(json_document(driven_json, indent=2, default=str))
-    if zhou_json is not None:
-        (out / "zhou.json").write_text(json_document(zhou_json, indent=2, default=str))
+    for name, data in results.items():  # thermo.json, driven.json, zhou.json
+        (out / f"{name}.json").write_text(json_document(data, indent=2, default=str))
     (out / "index.html").write_text(to_html(blocks, TITLE), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(blocks, TITLE, out), encoding="utf-8")
     tex = out / "report.tex"
@@ -306,11 +301,7 @@ def report(out, names: list[str] | None = None, pdes: list[str] = (), assumption
     or a Dask scheduler's address (derivations.parallel). Returns the paths written (html, markdown, tex,
     figures, pdf when asked and built, else pdf_note says why), "pdes" (the sections' names) and
     "contradictions" (the PDEs whose generator contradicts their verdict)."""
-    known = [e.name for e in CATALOG]
-    unknown = sorted(set(names or ()) - set(known))
-    if unknown:
-        raise PDEInputError(f"{unknown}: not in the catalog ({', '.join(known)})")
-    names = known if names is None else [n for n in known if n in names]
+    names = catalog_names(names)
     assumptions = dict(assumptions or {})
     for text in pdes:  # refuse bad input before the slow part
         parse(text, user_params(text, assumptions))

@@ -97,6 +97,11 @@ def _writable_parent(path: Path, option: str) -> None:
         raise PDEInputError(f"{option} {str(path)!r}: its parent folder is not writable")
 
 
+def mark(folder: Path, what: str) -> None:
+    """Write ``folder``'s MARKER: a genphys run of ``what``, with its provenance."""
+    (folder / MARKER).write_text(json.dumps({"what": what, "provenance": provenance()}) + "\n", encoding="utf-8")
+
+
 @contextmanager
 def run_folder(path, what: str, option: str = "--out"):
     """Yield a fresh staging folder; on success it becomes ``path`` (replacing a previous run there)."""
@@ -107,7 +112,7 @@ def run_folder(path, what: str, option: str = "--out"):
     stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=parent))
     try:
         yield stage
-        (stage / MARKER).write_text(json.dumps({"what": what, "provenance": provenance()}) + "\n")
+        mark(stage, what)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=parent))
             os.rename(path, old / "previous")
