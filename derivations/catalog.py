@@ -69,7 +69,8 @@ class CatalogEntry:
     source: str  # where in the paper
     doc: str = ""
     # item (omega, criterion, G, p, v, R, C1, C2) -> why the paper differs: text, or a function of our
-    # Derivation for explanations that quote numbers (computed, never typed in)
+    # Derivation for explanations that quote numbers (computed, never typed in). ``doc`` and the errata are
+    # prose with inline markup, $maths$ (LaTeX) and `code`, which the report typesets (report.document.prose).
     errata: dict = field(default_factory=dict)
     paper_flow: PaperFlow | None = None  # Tables 1, 2, 5; None for Table 4 entries (no flow given)
 
@@ -100,42 +101,45 @@ CATALOG: tuple[CatalogEntry, ...] = (
         paper_flow=_flow(lambda p: -s, lambda p: (-1, s), lambda p: 0,
                          lambda N, p: sp.Heaviside(t - r) / _front, (2,), "no", "no"),
         errata={
-            "p": "The paper takes p = -phi_t with G = Theta(t-r)/sqrt(t^2-r^2) > 0 (its Eq. 43): that p has total "
-                 "mass -1 (the wave-front term is the negative one, as the paper notes). Fixing the sign by "
-                 "int p = +1 at t = 0+ gives p = +phi_t, whose interior t > r is negative instead. Either way C1 "
-                 "fails, as the paper says.",
+            "p": r"The paper takes $p = -\phi_t$ with $G = \Theta(t-r)/\sqrt{t^2-r^2} > 0$ (its Eq. 43): that $p$ has "
+                 r"total mass $-1$ (the wave-front term is the negative one, as the paper notes). Fixing the sign by "
+                 r"$\int p = +1$ at $t = 0^+$ gives $p = +\phi_t$, whose interior $t > r$ is negative instead. Either "
+                 "way C1 fails, as the paper says.",
         }),
     CatalogEntry(
         "dissipative_wave", "Dissipative wave (telegraph)", "phi_tt + 2*eps*phi_t - lap(phi)", {"eps": "positive"},
         lambda k, p: [sp.Piecewise((I * (-p["eps"] + e * sp.sqrt(p["eps"]**2 - k**2)), k <= p["eps"]),
                                    (I * p["eps"] + e * sp.sqrt(k**2 - p["eps"]**2), True)) for e in (1, -1)],
         "conditional", "Tables 1, 3 ('conditionally yes, large eps')",
-        doc="Damped waves: eps -> 0 gives ideal waves, eps -> oo diffusion.",
+        doc=r"Damped waves: $\epsilon \to 0$ gives ideal waves, $\epsilon \to \infty$ diffusion.",
         paper_flow=_flow(lambda p: -(s + 2 * p["eps"]), lambda p: (1, s + 2 * p["eps"]), lambda p: 0,
                          lambda N, p: sp.exp(-p["eps"] * t) * sp.cosh(p["eps"] * _front) / _front * sp.Heaviside(t - r),
                          (2,), "conditional", "conditional"),
         errata={
-            "p": "The paper takes p = -(phi_t + 2*eps*phi) with its positive G (Table 1): total mass -1 at t = 0+. "
-                 "With the mass fixed to +1, p = phi_t + 2*eps*phi.",
-            "v": "Table 1 prints v = grad(phi)/(phi_t + 2*eps*phi), but the paper's own text (Sec. 3) has "
-                 "v = -grad(phi)/(phi_t + 2*eps*phi): with p = -(phi_t + 2*eps*phi) only the text's sign makes "
-                 "d_t p + div(p v) = -L phi. Table 1's 'rewritten' column carries the same sign slip. Ours: "
-                 "v = -grad(phi)/(phi_t + 2*eps*phi), as in the text.",
-            "C2": "The paper says C2 'conditionally yes (large eps)'. The overlap F(T) -> 1 at every eps sampled, "
-                  "with 1 - F ~ T^-1 as the k^2 behaviour of the envelope near k = 0 predicts: C2 holds for all "
-                  "eps > 0 (see criterion).",
-            "C1": "The paper says C1 'conditionally yes (large eps)'. For every eps > 0 the kernel vanishes outside "
-                  "the front r = t (N = 1: v = J/p undefined there) and, in N = 2, p = phi_t + 2*eps*phi is "
-                  "negative just inside the front, where d_t of 1/sqrt(t^2 - r^2) diverges. No eps repairs it: "
-                  "C1 fails, so the dissipative wave is not s-generative although Eq. 16 holds.",
-            "omega": "Table 3 gives omega = i*eps +- sqrt(k^2 - eps^2) for k > eps. Substituting s = -i*omega "
-                     "into s^2 + 2*eps*s + k^2 = 0 gives s = -eps +- i*sqrt(k^2 - eps^2), i.e. "
-                     "omega = -i*eps -+ sqrt(k^2 - eps^2): the paper flips the sign of the damping term "
-                     "(its own Table 1, G(k,t) = exp(-eps*t + i*sqrt(k^2-eps^2)*t), agrees with us).",
-            "criterion": "The paper says 'conditionally yes (large eps)'. Eq. 16 holds for every eps > 0: the "
-                         "envelope is -eps + Re sqrt(eps^2 - k^2), which is < 0 = Im omega(0) for all k > 0. "
-                         "No largeness of eps is needed for C2; the paper's hedge concerns positivity of "
-                         "p = -(phi_t + 2*eps*phi), i.e. C1, which fails for every eps (see C1).",
+            "p": r"The paper takes $p = -(\phi_t + 2\epsilon\phi)$ with its positive $G$ (Table 1): total mass $-1$ "
+                 r"at $t = 0^+$. With the mass fixed to $+1$, $p = \phi_t + 2\epsilon\phi$.",
+            "v": r"Table 1 prints $v = \nabla\phi/(\phi_t + 2\epsilon\phi)$, but the paper's own text (Sec. 3) has "
+                 r"$v = -\nabla\phi/(\phi_t + 2\epsilon\phi)$: with $p = -(\phi_t + 2\epsilon\phi)$ only the "
+                 r"text's sign makes $\partial_t p + \nabla\cdot(p v) = -L\phi$. Table 1's 'rewritten' column carries "
+                 r"the same sign slip. Ours: $v = -\nabla\phi/(\phi_t + 2\epsilon\phi)$, as in the text.",
+            "C2": r"The paper says C2 'conditionally yes (large $\epsilon$)'. The overlap $F(T) \to 1$ at every "
+                  r"$\epsilon$ sampled, with $1 - F \sim T^{-1}$ as the $k^2$ behaviour of the envelope near $k = 0$ "
+                  r"predicts: C2 holds for all $\epsilon > 0$ (see criterion).",
+            "C1": r"The paper says C1 'conditionally yes (large $\epsilon$)'. For every $\epsilon > 0$ the kernel "
+                  r"vanishes outside the front $r = t$ ($N = 1$: $v = J/p$ undefined there) and, in $N = 2$, "
+                  r"$p = \phi_t + 2\epsilon\phi$ is negative just inside the front, where $\partial_t$ of "
+                  r"$1/\sqrt{t^2 - r^2}$ diverges. No $\epsilon$ repairs it: C1 fails, so the dissipative wave is not "
+                  "s-generative although Eq. 16 holds.",
+            "omega": r"Table 3 gives $\omega = i\epsilon \pm \sqrt{k^2 - \epsilon^2}$ for $k > \epsilon$. "
+                     r"Substituting $s = -i\omega$ into $s^2 + 2\epsilon s + k^2 = 0$ gives "
+                     r"$s = -\epsilon \pm i\sqrt{k^2 - \epsilon^2}$, i.e. $\omega = -i\epsilon \mp \sqrt{k^2 - \epsilon^2}$: "
+                     r"the paper flips the sign of the damping term (its own Table 1, "
+                     r"$\tilde G(k,t) = e^{-\epsilon t + i\sqrt{k^2-\epsilon^2}\,t}$, agrees with us).",
+            "criterion": r"The paper says 'conditionally yes (large $\epsilon$)'. Eq. 16 holds for every $\epsilon > 0$: "
+                         r"the envelope is $-\epsilon + \mathrm{Re}\sqrt{\epsilon^2 - k^2}$, which is "
+                         r"$< 0 = \mathrm{Im}\,\omega(0)$ for all $k > 0$. No largeness of $\epsilon$ is needed for C2; "
+                         r"the paper's hedge concerns positivity of $p = -(\phi_t + 2\epsilon\phi)$, i.e. C1, which "
+                         r"fails for every $\epsilon$ (see C1).",
         }),
     CatalogEntry(
         "helmholtz", "Helmholtz", "phi_tt + lap(phi) + k0**2*phi", {"k0": "positive"},
@@ -147,27 +151,29 @@ CATALOG: tuple[CatalogEntry, ...] = (
                          lambda N, p: (p["k0"] / _rho) ** ((N - 1) / 2) * sp.hankel1((N - 1) / 2, p["k0"] * _rho),
                          None, "conditional", "conditional"),
         errata={
-            "G": "Table 2 pairs G~ = exp(-i*sqrt(k0^2 - k^2)*t) (k < k0) with H^(1)_{(N-1)/2}. The inverse transform "
-                 "of that G~ (checked numerically to 1e-8) is the H^(2) kernel, i.e. our K_nu(i*k0*rho), the complex "
-                 "conjugate of the paper's; H^(1) belongs to exp(+i*sqrt(k0^2 - k^2)*t). The paper then keeps "
-                 "only Re G (its Eq. 48), a different (standing-wave) solution.",
-            "p": "Our p = phi_t for the decaying/radiating solution is complex (P has Im != 0), so it is no density; "
-                 "the paper compares against the real part of an H^(1) kernel instead (see G).",
-            "R": "R/p is complex for our (radiating) kernel; the paper's R/p is built on its H^(1) kernel (see G).",
-            "C1": "The paper says C1 'conditionally yes (small k0)' for Re G. For the generic flow of the decaying "
-                  "solution, p is complex at every k0 > 0 (C1 fails); k0 -> 0 recovers Poisson.",
-            "C2": "The paper says C2 'conditionally yes'. The overlap F(T) settles at a value below 1 for every "
-                  "k0 > 0 sampled (the modes k < k0 never decay), as Eq. 16 predicts.",
-            "criterion": "The paper says 'conditionally yes (small k0)'. For 0 < k < k0 both branches are real, "
-                         "omega = +-sqrt(k0^2 - k^2) (the paper's own Table 3): these modes oscillate without "
-                         "decay, so Im omega(k) = 0 = Im omega(0) and Eq. 16 fails for every k0 > 0, however "
-                         "small. Only k0 = 0, the Poisson equation, passes (check it with k0 real: the "
-                         "condition derived is Eq(k0, 0)).",
+            "G": r"Table 2 pairs $\tilde G = e^{-i\sqrt{k_0^2 - k^2}\,t}$ ($k < k_0$) with $H^{(1)}_{(N-1)/2}$. The "
+                 r"inverse transform of that $\tilde G$ (checked numerically to $10^{-8}$) is the $H^{(2)}$ kernel, "
+                 r"i.e. our $K_\nu(i k_0 \rho)$, the complex conjugate of the paper's; $H^{(1)}$ belongs to "
+                 r"$e^{+i\sqrt{k_0^2 - k^2}\,t}$. The paper then keeps only $\mathrm{Re}\,G$ (its Eq. 48), a "
+                 "different (standing-wave) solution.",
+            "p": r"Our $p = \phi_t$ for the decaying/radiating solution is complex ($\mathrm{Im}\,P \neq 0$), so it is "
+                 r"no density; the paper compares against the real part of an $H^{(1)}$ kernel instead (see G).",
+            "R": r"$R/p$ is complex for our (radiating) kernel; the paper's $R/p$ is built on its $H^{(1)}$ kernel "
+                 "(see G).",
+            "C1": r"The paper says C1 'conditionally yes (small $k_0$)' for $\mathrm{Re}\,G$. For the generic flow of "
+                  r"the decaying solution, $p$ is complex at every $k_0 > 0$ (C1 fails); $k_0 \to 0$ recovers Poisson.",
+            "C2": r"The paper says C2 'conditionally yes'. The overlap $F(T)$ settles at a value below 1 for every "
+                  r"$k_0 > 0$ sampled (the modes $k < k_0$ never decay), as Eq. 16 predicts.",
+            "criterion": r"The paper says 'conditionally yes (small $k_0$)'. For $0 < k < k_0$ both branches are real, "
+                         r"$\omega = \pm\sqrt{k_0^2 - k^2}$ (the paper's own Table 3): these modes oscillate without "
+                         r"decay, so $\mathrm{Im}\,\omega(k) = 0 = \mathrm{Im}\,\omega(0)$ and Eq. 16 fails for every "
+                         r"$k_0 > 0$, however small. Only $k_0 = 0$, the Poisson equation, passes (check it with `k0` "
+                         r"real: the condition derived is `Eq(k0, 0)`).",
         }),
     CatalogEntry(
         "screened_poisson", "Screened Poisson (Yukawa)", "phi_tt + lap(phi) - m**2*phi", {"m": "positive"},
         lambda k, p: _pm(lambda e: e * I * sp.sqrt(k**2 + p["m"]**2)), "yes", "Tables 2, 3",
-        doc="Poisson with screening length 1/m; mass decays like exp(-m t), so R != 0.",
+        doc=r"Poisson with screening length $1/m$; mass decays like $e^{-m t}$, so $R \neq 0$.",
         paper_flow=_flow(lambda p: -s, lambda p: (1, s), lambda p: -p["m"]**2,
                          lambda N, p: (p["m"] / _rho) ** ((N - 1) / 2) * sp.besselk((N - 1) / 2, p["m"] * _rho))),
     CatalogEntry(
@@ -178,10 +184,10 @@ CATALOG: tuple[CatalogEntry, ...] = (
                          lambda N, p: (4 * pi * I * t) ** (-N / 2) * sp.exp(I * r**2 / (4 * t)), None, "no", "no",
                          p_text="|phi|^2"),
         errata={
-            "p": "The paper uses p = |phi|^2 (the quantum probability density), which is quadratic in phi, not the "
-                 "linear construction of Algorithm 1. The linear construction gives p = I*phi, complex, so C1 fails "
-                 "for it as well; with |phi|^2 the paper's reason (zeros from interference) applies.",
-            "v": "The paper's v = 2 Im grad(log phi) belongs to p = |phi|^2 (see p).",
+            "p": r"The paper uses $p = |\phi|^2$ (the quantum probability density), which is quadratic in $\phi$, "
+                 r"not the linear construction of Algorithm 1. The linear construction gives $p = i\phi$, complex, "
+                 r"so C1 fails for it as well; with $|\phi|^2$ the paper's reason (zeros from interference) applies.",
+            "v": r"The paper's $v = 2\,\mathrm{Im}\,\nabla\log\phi$ belongs to $p = |\phi|^2$ (see p).",
         }),
     CatalogEntry(
         "mixed_diffusion_poisson", "Mixed diffusion-Poisson", "a*phi_tt - b*phi_t + lap(phi)",
@@ -192,22 +198,22 @@ CATALOG: tuple[CatalogEntry, ...] = (
         paper_flow=_flow(lambda p: -p["a"] * s + p["b"], lambda p: (1, p["a"] * s - p["b"]), lambda p: 0,
                          lambda N, p: None),
         errata={
-            "G": "App. B says G has no closed form 'to the best of Mathematica's ability'. G itself has none in our "
-                 "table either, but the density kernel does: p~ = exp(t*(b - sqrt(b^2 + 4*a*k^2))/(2*a)) is a "
-                 "Yukawa-type kernel, so P(r, t) = -d/dtau of 2(2*pi)^(-(N+1)/2) (m/rho)^nu K_nu(m*rho) with "
-                 "tau = t/sqrt(a), m = b/(2*sqrt(a)), times exp(b*t/(2a)) (checked against the numeric transform). "
-                 "The paper's Eq. 62 also writes sqrt(b^2 + 4k^2) where a*omega^2 + b*omega - k^2 = 0 gives "
-                 "sqrt(b^2 + 4*a*k^2).",
+            "G": r"App. B says $G$ has no closed form 'to the best of Mathematica's ability'. $G$ itself has none in "
+                 r"our table either, but the density kernel does: $\tilde p = e^{t(b - \sqrt{b^2 + 4ak^2})/(2a)}$ is a "
+                 r"Yukawa-type kernel, so $P(r, t) = -\partial_\tau\left[2(2\pi)^{-(N+1)/2} (m/\rho)^\nu "
+                 r"K_\nu(m\rho)\right]$ with $\tau = t/\sqrt{a}$, $m = b/(2\sqrt{a})$, times $e^{bt/(2a)}$ (checked "
+                 r"against the numeric transform). The paper's Eq. 62 also writes $\sqrt{b^2 + 4k^2}$ where "
+                 r"$a\omega^2 + b\omega - k^2 = 0$ gives $\sqrt{b^2 + 4ak^2}$.",
         }),
     CatalogEntry(
         "fractional_diffusion", "Fractional diffusion", "phi_t + fraclap(phi, beta)", {"beta": "positive"},
         lambda k, p: [-I * k**(2 * p["beta"])], "yes", "Table 4",
-        doc="(-Laplacian)^beta: Levy-flight smoothing.",
+        doc=r"$(-\nabla^2)^\beta$: Levy-flight smoothing.",
         errata={
-            "C1": "Table 4 proposes it from Eq. 16, which holds for every beta > 0. But exp(-k^(2*beta)*t) is the "
-                  "Fourier transform of a positive kernel only for 0 < beta <= 1 (Levy-stable laws); for beta > 1 "
-                  "P(r, t) has negative lobes (found by the C1 scan at beta = 1.2 and 3.1), so the PDE is "
-                  "s-generative only for 0 < beta <= 1.",
+            "C1": r"Table 4 proposes it from Eq. 16, which holds for every $\beta > 0$. But $e^{-k^{2\beta} t}$ is the "
+                  r"Fourier transform of a positive kernel only for $0 < \beta \leq 1$ (Levy-stable laws); for "
+                  r"$\beta > 1$, $P(r, t)$ has negative lobes (found by the C1 scan at $\beta = 1.2$ and $3.1$), so the "
+                  r"PDE is s-generative only for $0 < \beta \leq 1$.",
         }),
     CatalogEntry(
         "third_order", "Third-order 'diffusion'", "phi_ttt - lap(phi)", {},
@@ -215,23 +221,23 @@ CATALOG: tuple[CatalogEntry, ...] = (
         "yes", "Table 4",
         doc="Third order in time: three branches.",
         errata={
-            "criterion": "The paper counts it as satisfying Eq. 16 because one branch, omega = -i*k^(2/3), does "
-                         "('we only require one branch'). Read as an initial-value problem in t (third order, "
-                         "not elliptic), the source delta(t) excites all three branches, and the two others, "
-                         "omega = e^(i*pi/6) k^(2/3) and e^(5i*pi/6) k^(2/3), grow like exp(k^(2/3) t/2), so "
-                         "the criterion fails. It holds only in the boundary reading, where a decay condition "
-                         "at t -> oo discards the growing branches (genphys check --mode boundary). The paper "
-                         "also prints the PDE as phi_ttt - Delta u = 0 (u for phi).",
-            "C1": "In the evolution reading p~(k, t) grows like exp(k^(2/3) t / 2): the initial-value problem is "
-                  "ill-posed, so there is no density at all (C1 fails). The boundary reading keeps only the "
-                  "decaying branch (genphys derive --mode boundary).",
+            "criterion": r"The paper counts it as satisfying Eq. 16 because one branch, $\omega = -i k^{2/3}$, does "
+                         r"('we only require one branch'). Read as an initial-value problem in $t$ (third order, "
+                         r"not elliptic), the source $\delta(t)$ excites all three branches, and the two others, "
+                         r"$\omega = e^{i\pi/6} k^{2/3}$ and $e^{5i\pi/6} k^{2/3}$, grow like $e^{k^{2/3} t/2}$, so "
+                         r"the criterion fails. It holds only in the boundary reading, where a decay condition "
+                         r"at $t \to \infty$ discards the growing branches (`genphys check --mode boundary`). The "
+                         r"paper also prints the PDE as $\phi_{ttt} - \Delta u = 0$ ($u$ for $\phi$).",
+            "C1": r"In the evolution reading $\tilde p(k, t)$ grows like $e^{k^{2/3} t/2}$: the initial-value problem "
+                  r"is ill-posed, so there is no density at all (C1 fails). The boundary reading keeps only the "
+                  r"decaying branch (`genphys derive --mode boundary`).",
         }),
     CatalogEntry(
         "biharmonic", "Elasticity (biharmonic)", "phi_t + biharm(phi)", {},
         lambda k, p: [-I * k**4], "yes", "Table 4",
-        doc="Fourth-order smoothing, phi_t + Laplacian^2 phi = 0.",
+        doc=r"Fourth-order smoothing, $\phi_t + \nabla^4 \phi = 0$.",
         errata={"C1": lambda d: (
-            "Table 4 proposes it from Eq. 16 alone. Its kernel, the inverse transform of exp(-k^4 t), changes "
+            r"Table 4 proposes it from Eq. 16 alone. Its kernel, the inverse transform of $e^{-k^4 t}$, changes "
             "sign: " + first_lobe(d.flow.p_hat, COMPARE_DIM) + ", so p is not a density and C1 fails: not s-generative "
             "despite satisfying the dispersion criterion.")}),
 )
@@ -259,9 +265,9 @@ def first_lobe(p_hat: sp.Expr, N: int) -> str:
     lam = sp.Dummy("lam", positive=True)
     beta = next((b for b in (2, 4, 1, sp.Rational(1, 2)) if sp.simplify(p_hat.subs({k: k / lam, t: lam**b * t}) - p_hat) == 0),
                 None)
-    unit = "" if beta is None else f" t^(1/{beta})"
-    return (f"P(r, t) first turns negative at r = {float(zero):.3g}{unit} and its first negative lobe bottoms out at "
-            f"r = {float(bottom):.3g}{unit} with {100 * float(depth):.2g}% of the peak (N = {N}, computed by "
+    unit = "" if beta is None else rf"\, t^{{1/{beta}}}"
+    return (f"$P(r, t)$ first turns negative at $r = {float(zero):.3g}{unit}$ and its first negative lobe bottoms out "
+            f"at $r = {float(bottom):.3g}{unit}$ with {100 * float(depth):.2g}% of the peak ($N = {N}$, computed by "
             "quadrature and root-finding)")
 
 

@@ -38,7 +38,7 @@ class Cell:
 
 @dataclass(frozen=True)
 class Criterion:
-    """Verdict on Eq. 16 with its evidence (STYLE.md: verifiers return evidence, not a bool).
+    """Verdict on Eq. 16 with its evidence (verifiers return evidence, not a bool).
 
     ``holds`` is UNDECIDED when the two routes disagree anywhere (``disagreements`` says where and
     what each route says) or when neither route could decide."""
@@ -94,9 +94,19 @@ class CheckResult:
         return f"CheckResult({self.pde.canonical!r}, mode={self.mode!r}, holds={self.criterion.holds!r})"
 
     def _repr_latex_(self) -> str:
+        """Jupyter: the PDE, its branches and the verdict on Eq. 16 with its condition."""
         rows = [rf"{self.pde.latex} = 0"]
         rows += [rf"\omega_{{{i + 1}}} = {latex(b.omega)}" for i, b in enumerate(self.branches or ())]
+        rows.append(criterion_latex(self.criterion))
         return r"$\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}$"
+
+
+def criterion_latex(c: Criterion) -> str:
+    """The verdict on Eq. 16 as one LaTeX line: "Eq. 16 (Im ω(k) < Im ω(0)): conditional, when a² − 4b > 0"."""
+    head = rf"\text{{Eq. 16 }}(\mathrm{{Im}}\,\omega(k) < \mathrm{{Im}}\,\omega(0))\text{{: {c.holds}}}"
+    if c.holds is Holds.CONDITIONAL and c.condition is not None:
+        return head + rf"\text{{, when }} {latex(c.condition)}"
+    return head
 
 
 def check(pde: LinearPDE, mode: str | None = None, budget: float | None = DEFAULT_BUDGET_S) -> CheckResult:
@@ -319,7 +329,7 @@ def _scan_json(sc: SampleScan) -> dict:
 
 
 def to_json(result: CheckResult) -> dict:
-    """The `genphys check --json` object (ARCHITECTURE.md, Contracts)."""
+    """The `genphys check --json` object (a contract: other tools read its keys)."""
     pde, c = result.pde, result.criterion
     cases = [] if c.symbolic is None else [
         {"condition": text(case.condition), "holds": case.holds, "reason": case.reason,

@@ -31,7 +31,7 @@ from analytic.pde import LinearPDE, k, latex, text
 from numeric import conditions as kernel_conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples, scan
 from numeric.lambdified import mp_function, np_function
-from .check import CheckResult, _jsonable, check, sample_values
+from .check import CheckResult, _jsonable, check, criterion_latex, sample_values
 
 DEFAULT_DIMS = (1, 2, 3)
 MAX_SAMPLES = 4
@@ -115,9 +115,6 @@ class Derivation:
         rows = [c for c in self.c1 + self.c2 if c.params == sample]
         return bool(rows) and all(c.holds for c in rows)
 
-    def kernel(self, N) -> RealSpaceKernels | None:
-        return self.kernels.get(N)
-
     def to_json(self) -> dict:
         """The `genphys derive --json` object (JSON-ready; `load_derivation` reads it back)."""
         return to_json(self)
@@ -133,7 +130,7 @@ class Derivation:
             flow = flow_latex(self.flow)
             rows += [rf"\tilde{{G}}(k, t) = {latex(self.green.G_hat)}",
                      rf"p = {flow['p']}, \quad \mathbf{{v}} = {flow['v']}, \quad R = {flow['R']}"]
-        rows.append(rf"\text{{{self.generative}}}")
+        rows += [criterion_latex(self.result.criterion), rf"\text{{C1 {self.c1_holds}, C2 {self.c2_holds}: {self.generative}}}"]
         return r"$\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}$"
 
 

@@ -29,8 +29,8 @@ from derivations.generate import VERIFY_RUN
 from numeric.metrics import TEST_ALPHA
 from .catalog_table import comparison_json
 from .derivation import derivation_blocks, derivation_figures, verification_run
-from .document import Figure, Heading, Items, Math, Table, compile_pdf, para, to_html, to_markdown, to_tex
-from .output import check_folder, dumps, json_document, run_folder
+from .document import Figure, Heading, Items, Math, Table, compile_pdf, para, prose, to_html, to_markdown, to_tex
+from .output import byline, check_folder, dumps, json_document, run_folder
 
 TITLE = "GenPhys Workbench report: which physical PDEs can generate data?"
 
@@ -159,7 +159,7 @@ def paper_table_blocks(sections: list[Section]) -> list:
         if rows:
             blocks.append(Table(("PDE", "equation", "ω (paper)", "ω (ours)", "agree?", "Eq. 16 (paper)",
                                  "Eq. 16 (ours)", "agree?"), tuple(rows), label,
-                                widths=(1.3, 1.8, 2.6, 2.6, 0.7, 1.0, 1.0, 0.7)))
+                                widths=(1.1, 2.2, 2.6, 2.6, 0.6, 0.9, 0.9, 0.6)))
     rows = []
     for c in comps:
         for item, comp in c.flow.items():
@@ -185,9 +185,11 @@ def errata_blocks(sections: list[Section]) -> list:
             elif item == "criterion":
                 says, ours = (f"Eq. 16: {c.entry.paper_criterion}",), (f"Eq. 16: {c.result.criterion.holds}",)
             else:
-                says, ours = (f"{item} = {c.flow[item].paper}",), (f"{item} = {c.flow[item].ours}",)
+                comp = c.flow[item]
+                says, ours = ((Math(f"{item} = {tex}") if tex else f"{item} = {plain}",)
+                              for tex, plain in ((comp.paper_latex, comp.paper), (comp.ours_latex, comp.ours)))
             items.append((f"{c.entry.title}, {item}: the paper says ", *says, "; we derive ", *ours, ". Because: ",
-                          why or c.reason(item)))
+                          *prose(why or c.reason(item))))
     if not items:
         return []
     return [Heading(1, "Errata: where the paper and the derivation differ"),
@@ -255,7 +257,7 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, 
                 figs[name] = figures_dir / file_name
                 figs[name].write_bytes(content)
         entry = s.comparison.entry if s.comparison is not None else None
-        intro = f"{entry.doc} (GenPhys {entry.source})." if entry is not None and entry.doc else None
+        intro = prose(f"{entry.doc} (GenPhys {entry.source}).") if entry is not None and entry.doc else None
         blocks += derivation_blocks(s.derivation, figs, s.row, level=1, title=s.title, intro=intro)
     results = {}
     for name in parts:
@@ -275,7 +277,7 @@ def build(out: Path, sections: list[Section], pdf: bool = False, progress=None, 
     (out / "index.html").write_text(to_html(blocks, TITLE), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(blocks, TITLE, out), encoding="utf-8")
     tex = out / "report.tex"
-    tex.write_text(to_tex(blocks, TITLE, out), encoding="ascii")
+    tex.write_text(to_tex(blocks, TITLE, out, byline()), encoding="ascii")
     comparisons = [comparison_json(s.comparison) for s in sections if s.comparison is not None]
     (out / "catalog.json").write_text(dumps(comparisons, indent=2, default=str))
     (out / "verify.json").write_text(dumps([{"name": s.name, **s.row} for s in sections if s.row], indent=2,

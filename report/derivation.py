@@ -52,12 +52,12 @@ def _tag(holds) -> str:
 
 
 def derivation_blocks(d: Derivation, figures: dict | None = None, verification: dict | None = None,
-                      level: int = 1, title: str | None = None, intro: str | None = None) -> list:
+                      level: int = 1, title: str | None = None, intro: tuple | None = None) -> list:
     """Blocks for ``d``; ``figures`` from `derivation_figures`, ``verification`` a `verify_one` row."""
     figures = figures or {}
     pde, result = d.pde, d.result
     crit = result.criterion
-    blocks = [Heading(level, title or f"{pde.canonical} = 0")] + ([para(intro)] if intro else [])
+    blocks = [Heading(level, title or f"{pde.canonical} = 0")] + ([para(*intro)] if intro else [])
     sub = level + 1
 
     blocks += [Heading(sub, "The PDE"),
@@ -211,7 +211,7 @@ def write_latex(d: Derivation, tex: Path, pdf: bool = False, verify: bool = True
     is replaced only when this command wrote it (its first line says so). Returns what was written,
     one line each (and why a PDF was not, when it was asked for)."""
     from .document import compile_pdf, to_tex
-    from .output import run_folder
+    from .output import byline, run_folder
 
     tex = Path(tex)
     if tex.exists() and not tex.read_text(errors="replace").startswith(TEX_MARKER):
@@ -223,8 +223,8 @@ def write_latex(d: Derivation, tex: Path, pdf: bool = False, verify: bool = True
     figures = {name: folder / path.name for name, path in staged.items()}
     blocks = derivation_blocks(d, figures, row, level=1, title="Derivation")
     partial = tex.with_name(f".{tex.name}.partial")
-    partial.write_text(TEX_MARKER + to_tex(blocks, f"GenPhys Workbench: {d.pde.canonical} = 0", tex.parent),
-                       encoding="ascii")
+    title = ("Can ", Math(f"{d.pde.latex} = 0"), " generate data? A derivation")
+    partial.write_text(TEX_MARKER + to_tex(blocks, title, tex.parent, byline()), encoding="ascii")
     os.replace(partial, tex)
     written = [f"wrote {tex} ({len(figures)} figures in {folder.name}/)"]
     if pdf:

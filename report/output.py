@@ -51,6 +51,12 @@ def provenance() -> dict:
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
+def byline() -> str:
+    """Who wrote a document and when, for its title block: "GenPhys Workbench 0.1.0, 2026-12-03 18:40 UTC"."""
+    p = provenance()
+    return f"GenPhys Workbench {p['version'] or '(not installed: version unknown)'}, {p['date'][:16].replace('T', ' ')} UTC"
+
+
 def with_provenance(obj: dict) -> dict:
     """``obj`` with a "provenance" key (`provenance`) added."""
     return {**obj, "provenance": provenance()}

@@ -13,7 +13,7 @@ from analytic.outcome import Holds
 from derivations.catalog import CATALOG
 from derivations.derive import derive
 
-# Verdicts derived by hand from the dispersion relations in the conventions of ARCHITECTURE.md.
+# Verdicts derived by hand from the dispersion relations in the conventions of README's "Conventions".
 EXPECTED = {
     "diffusion": "yes", "poisson": "yes", "ideal_wave": "no", "dissipative_wave": "yes", "helmholtz": "no",
     "screened_poisson": "yes", "schrodinger": "no", "mixed_diffusion_poisson": "yes",
@@ -87,6 +87,12 @@ def test_latex_of_the_whole_catalog_compiles(comparisons, tmp_path):
     tex.write_text(to_tex(blocks, "The catalog", tmp_path), encoding="ascii")
     pdf, note = compile_pdf(tex)
     assert pdf is not None and pdf.exists(), note
+    from texcheck import overfull_boxes, page_problems
+
+    assert overfull_boxes(tex.with_suffix(".log").read_text(errors="replace")) == []
+    if shutil.which("pdftoppm"):
+        (tmp_path / "pages").mkdir()
+        assert page_problems(pdf, tmp_path / "pages") == []
 
 
 # the names of internal symbols: the radius r (every entry), the integration variable tau of the

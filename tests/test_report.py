@@ -13,11 +13,12 @@ import sympy as sp
 from analytic.grammar import parse
 from analytic.green import r, t
 from analytic.pde import k, latex, s
+from derivations.check import check
 from derivations.derive import derive, operator_latex
 from genphys.cli import main
 from report.derivation import write_latex
-from report.document import Figure, Heading, Items, Math, Table, compile_pdf, para, tex_text, to_html, to_markdown, to_tex
-from texcheck import problems
+from report.document import Code, Figure, Heading, Items, Math, Table, compile_pdf, para, prose, tex_text, to_html, to_markdown, to_tex
+from texcheck import overfull_boxes, page_problems, problems
 
 TEX = shutil.which("latexmk") or shutil.which("pdflatex")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -35,6 +36,20 @@ def test_text_is_escaped_to_ascii_without_losing_symbols():
                   r"\textasciitilde{}", r"\$5", r"\#", r"\ensuremath{\nabla}\ensuremath{^{2}}\ensuremath{\phi}", "---",
                   "[SNOWMAN]"):
         assert piece in out, piece
+
+
+def test_prose_markup_becomes_maths_and_code_in_every_writer(tmp_path):
+    """The catalog's errata are prose with $maths$ and `code`: typeset in LaTeX and HTML, kept in Markdown; an
+    option's "--" stays two hyphens in print (TeX would join them into an en dash)."""
+    parts = prose(r"holds at $t \to \infty$ only (`genphys check --mode boundary`), 5$ left")
+    assert parts == ("holds at ", Math(r"t \to \infty"), " only (", Code("genphys check --mode boundary"), "), 5$ left")
+    tex = to_tex([para(*parts)], "T", tmp_path)
+    assert r"$t \to \infty$" in tex and r"\texttt{genphys check -{}-mode boundary}" in tex and r"5\$ left" in tex
+    assert tex_text("--mode and -x") == "-{}-mode and -x"
+    page = to_html([para(*parts)], "T")
+    assert "<code>genphys check --mode boundary</code>" in page and page.count("<math") == 1
+    assert "`genphys check --mode boundary`" in to_markdown([para(*parts)], "T", tmp_path)
+    assert prose("no markup") == ("no markup",)
 
 
 def test_printer_uses_the_papers_notation():
@@ -62,7 +77,7 @@ def test_writers_render_every_block(tmp_path):
     md = to_markdown(blocks, "Title", tmp_path)
     assert "![a figure](fig.png)" in md and r"$\frac{1}{2}$" in md and r"x\_1" in md and r"b\|c" not in md
     page = to_html(blocks, "Title")
-    assert page.count("<math") == 5 and "data:image/png;base64," in page and "<table>" in page
+    assert page.count("<math") == 5 and "data:image/png;base64," in page and "<table style=\"font-size:" in page
     assert "http://" not in page.replace("http://www.w3.org/1998/Math/MathML", "")
 
 
@@ -99,6 +114,14 @@ def test_repr_latex(heat):
     assert text.startswith(r"$\begin{gathered}") and r"\omega_{1} = - i k^{2}" in text
     assert r"\tilde{G}(k, t) = e^{- k^{2} t}" in text and "s-generative" in text
     assert repr(heat).startswith("Derivation(")
+
+
+def test_repr_latex_shows_the_verdict_and_its_condition(heat):
+    """Jupyter shows the verdict on Eq. 16 with the condition when it is conditional, and no condition otherwise."""
+    damped = check(parse("phi_tt + a*phi_t - lap(phi) + b*phi", {"a": "positive", "b": "positive"}))
+    assert r"\text{: conditional}\text{, when } a^{2} - 4 b > 0" in damped._repr_latex_()
+    assert r"\text{: yes}" in heat._repr_latex_() and "when" not in heat._repr_latex_()
+    assert r"\text{C1 yes, C2 yes: s-generative}" in heat._repr_latex_()
 
 
 def test_derive_cli_latex_and_bad_options(tmp_path, capsys):
@@ -179,9 +202,36 @@ def test_report_driven_part(small_report):
 
 
 @pytest.mark.skipif(TEX is None, reason="no TeX engine (latexmk/pdflatex) installed")
-def test_report_latex_compiles(small_report):
+def test_report_latex_compiles(small_report, tmp_path):
+    """The PDF as printed: no overfull box (Table 3's dissipative-wave cells used to overprint), vector fonts, a
+    title with its byline, option names in monospace, and every page rendered with nothing in the margins."""
     pdf, note = compile_pdf(small_report / "report.tex")
     assert pdf is not None and pdf.stat().st_size > 100_000, note
+    assert overfull_boxes((small_report / "report.log").read_text(errors="replace")) == []
+    tex = (small_report / "report.tex").read_text()
+    assert r"\usepackage{lmodern}" in tex and r"\author{GenPhys Workbench " in tex
+    if shutil.which("pdftoppm"):
+        assert page_problems(pdf, tmp_path) == []
+        if shutil.which("pdffonts"):
+            fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+            assert "Type 3" not in fonts, fonts  # bitmap fonts: what the default T1 fonts become without lmodern
+
+
+@pytest.mark.skipif(TEX is None, reason="no TeX engine (latexmk/pdflatex) installed")
+def test_the_print_checks_catch_text_run_into_the_margin(tmp_path):
+    """Negative control for the checks above: an unbreakable word wider than the line is an overfull box and ink
+    in the right margin; the same document with the word broken passes both."""
+    long_word = Code("genphys-" * 30)
+    for name, parts, bad in (("cut", ("See ", long_word, "."), True), ("fine", ("See genphys " * 30,), False)):
+        (tmp_path / name).mkdir()
+        tex = tmp_path / name / "doc.tex"
+        tex.write_text(to_tex([para(*parts)], "Control", tex.parent), encoding="ascii")
+        pdf, note = compile_pdf(tex)
+        assert pdf is not None, note
+        log = tex.with_suffix(".log").read_text(errors="replace")
+        assert bool(overfull_boxes(log)) is bad, log[-2000:]
+        if shutil.which("pdftoppm"):
+            assert any("right margin" in p for p in page_problems(pdf, tex.parent)) is bad
 
 
 def test_report_refuses_bad_input(capsys, tmp_path):
@@ -193,24 +243,80 @@ def test_report_refuses_bad_input(capsys, tmp_path):
     assert "error:" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
-def test_report_renders_in_a_browser(small_report, tmp_path):
-    """As a person would look at it: the page renders, figures decode, tables and maths are laid out."""
+# Injected into a copy of the page (the report itself has no script): what a reader would see, measured by the
+# browser after layout, written into the DOM for --dump-dom to return.
+LAYOUT_PROBE = """<script>
+window.addEventListener("load", () => {
+  const width = document.documentElement.clientWidth, out = {overflow: [], scrolled: [], images: [], maths: [], counts: {}};
+  if (document.documentElement.scrollWidth > width + 1) out.overflow.push("page " + document.documentElement.scrollWidth);
+  for (const el of document.querySelectorAll("p, li, td, th, figure, table, h2, h3, h4")) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 1 || el.scrollWidth > el.clientWidth + 2)
+      out.overflow.push(el.tagName + ": " + el.textContent.slice(0, 60));
+  }
+  for (const img of document.images)
+    if (!img.complete || img.naturalWidth === 0 || img.getBoundingClientRect().height < 50) out.images.push(img.alt);
+  for (const el of document.querySelectorAll(".m, .eq"))  // a formula wider than its line scrolls inside it
+    if (el.scrollWidth > el.clientWidth + 2) out.scrolled.push(el.textContent.slice(0, 60));
+  const maths = document.querySelectorAll("math");
+  for (const m of maths) {
+    const box = m.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || m.querySelector("merror") || /\\\\[A-Za-z]/.test(m.textContent))
+      out.maths.push(m.textContent.slice(0, 60));
+  }
+  out.counts = {images: document.images.length, maths: maths.length, tables: document.querySelectorAll("table").length};
+  document.body.setAttribute("data-layout", JSON.stringify(out));
+});
+</script>"""
+
+
+def browser_layout(page, folder, width=1200):
+    """(the probe's findings, a screenshot path) for ``page`` laid out by headless Chromium at ``width`` px."""
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    url = (small_report / "index.html").resolve().as_uri()
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    assert dom.count("<img") >= 10 and dom.count("<table") >= 5 and dom.count("<math") > 20
-    shot = tmp_path / "page.png"
-    subprocess.run([CHROMIUM, *flags, "--window-size=1200,2400", f"--screenshot={shot}", url],
-                   capture_output=True, text=True, timeout=120)
+             f"--user-data-dir={folder / 'profile'}", f"--window-size={width},2400", "--virtual-time-budget=10000"]
+    probed = folder / f"probed-{width}.html"
+    probed.write_text(page.read_text().replace("</body>", LAYOUT_PROBE + "</body>"))
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", probed.as_uri()], capture_output=True, text=True,
+                         timeout=180).stdout
+    found = re.search(r'data-layout="([^"]*)"', dom)
+    assert found, dom[-2000:]
+    import html
+
+    shot = folder / f"page-{width}.png"
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", page.resolve().as_uri()], capture_output=True, text=True,
+                   timeout=180)
+    return json.loads(html.unescape(found.group(1))), shot
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+def test_report_renders_in_a_browser(small_report, tmp_path):
+    """As a person would look at it, on a laptop and a narrow window: nothing runs off the page or out of its cell,
+    every figure decodes, every formula is rendered as MathML (no raw LaTeX, no error node); a screenshot is kept.
+    A formula wider than its cell scrolls inside it (it cannot break): on the laptop that is rare."""
+    for width in (1200, 800):
+        layout, shot = browser_layout(small_report / "index.html", tmp_path, width)
+        assert layout["counts"]["images"] >= 10 and layout["counts"]["tables"] >= 5 and layout["counts"]["maths"] > 20
+        assert layout["overflow"] == [] and layout["images"] == [] and layout["maths"] == [], layout
+        if width == 1200:
+            assert len(layout["scrolled"]) <= 0.05 * layout["counts"]["maths"], layout["scrolled"]
     import matplotlib.image as mpimg
 
     pixels = mpimg.imread(shot)[..., :3]
     ink = np.mean(np.any(pixels < 0.9, axis=-1))  # share of non-white pixels: text, tables, figures
     colour = np.mean(np.ptp(pixels, axis=-1) > 0.2)  # saturated pixels: the figures' lines and links
     assert 0.03 < ink < 0.6 and colour > 0.001, (ink, colour)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+def test_the_browser_probe_catches_overflow_broken_images_and_raw_latex(tmp_path):
+    """Negative control for the probe: a page with an unbreakable line, an image that does not decode and a formula
+    left as LaTeX reports all three."""
+    page = tmp_path / "bad.html"
+    page.write_text("<!DOCTYPE html><html><body><p>" + "x" * 600 + "</p><img alt='broken' src='data:image/png;base64,AAAA'>"
+                    "<math><mi>\\frac</mi></math></body></html>")
+    layout, _ = browser_layout(page, tmp_path)
+    assert layout["overflow"] and layout["images"] == ["broken"] and layout["maths"], layout
 
 
 def test_report_zhou_part(small_report):

@@ -207,7 +207,7 @@ def test_biharmonic_lobe_numbers_are_computed():
     depth = P.min() / prof.values[np.argmin(np.abs(prof.r - 1e-3))].real
     d = derive(entry("biharmonic").parse(), dim=2, conditions=False)
     text = first_lobe(d.flow.p_hat, 2)
-    quoted = [float(x) for x in re.findall(r"r = ([0-9.]+) t\^\(1/4\)", text)]
+    quoted = [float(x) for x in re.findall(r"r = ([0-9.]+)\\, t\^\{1/4\}", text)]
     spacing = 0.03  # the FFTLog grid's spacing in log r (0.7 %) at r ≈ 4-5, with rounding to 3 digits
     assert len(quoted) == 2 and abs(quoted[0] - zero) < spacing * zero and abs(quoted[1] - bottom) < spacing * bottom
     assert f"{100 * depth:.2g}%" in text, (text, depth)

@@ -3,9 +3,11 @@
 import re
 
 # LaTeX 2e kernel, amsmath/amssymb and the packages the preamble loads (geometry, graphicx, longtable,
-# array, booktabs, hyperref, inputenc, fontenc): the macros our documents may use.
+# array, booktabs, hyperref, inputenc, fontenc, lmodern, microtype), and the preamble's \fit: the macros our
+# documents may use.
 KNOWN = set("""
-documentclass usepackage setlength emergencystretch allowdisplaybreaks title date maketitle begin end
+documentclass usepackage setlength emergencystretch allowdisplaybreaks title author date maketitle begin end
+newsavebox newcommand sbox ifdim wd else fi resizebox usebox fitbox fit displaystyle dimexpr relax tabcolsep hspace IfFileExists footnotesize scriptsize
 section subsection subsubsection paragraph item caption centering includegraphics linewidth small
 toprule midrule bottomrule endhead raggedright arraybackslash textbf textit texttt
 textbackslash textasciitilde textasciicircum textless textgreater textbar ensuremath dots ldots
@@ -50,4 +52,37 @@ def problems(source: str) -> list[str]:
     for i, line in enumerate(body.splitlines()):
         if line.count("$") % 2:
             out.append(f"odd number of $ on line {i + 1}")
+    return out
+
+
+# an overfull box under this is invisible (TeX reports boxes a hair too wide, e.g. a 0.5pt table rule)
+OVERFULL_TOLERANCE_PT = 1.0
+
+
+def overfull_boxes(log: str) -> list[str]:
+    """The overfull \\hbox warnings of a TeX log wider than the tolerance: text run into the margin or a neighbour."""
+    return [m.group(0) for m in re.finditer(r"Overfull \\hbox \(([0-9.]+)pt too wide\)[^\n]*", log)
+            if float(m.group(1)) > OVERFULL_TOLERANCE_PT]
+
+
+def page_problems(pdf, folder, margin_cm: float = 2.0, dpi: int = 40) -> list[str]:
+    """Each page rendered (pdftoppm) as a reader would see it: not blank, and nothing printed in the side margins
+    (``margin_cm``, the preamble's geometry; the inner 80 % of each margin is checked, for anti-aliasing)."""
+    import subprocess
+    from pathlib import Path
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(Path(folder) / "page")], check=True, timeout=300)
+    pages = sorted(Path(folder).glob("page-*.png"))
+    out = [] if pages else ["pdftoppm rendered no page"]
+    strip = int(0.8 * margin_cm / 2.54 * dpi)
+    for page in pages:
+        ink = np.any(mpimg.imread(page)[..., :3] < 0.8, axis=-1)
+        if ink.mean() < 0.002:
+            out.append(f"{page.name}: blank")
+        for side, band in (("left", ink[:, :strip]), ("right", ink[:, -strip:])):
+            if band.any():
+                out.append(f"{page.name}: ink in the {side} margin ({int(band.sum())} pixels)")
     return out
