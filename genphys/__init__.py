@@ -27,6 +27,8 @@ Figures take ``ax=`` to draw into your axes, save to a path (PNG, SVG or PDF by 
 <Figure size 550x380 with 1 Axes>
 >>> genphys.c2_figure(d, ax=None).axes[0].get_yscale()   # 1 − F(T) on log–log beside the predicted slope
 'log'
+>>> genphys.plot(g, "field", path=None)          # any result: derivations and generator runs, by kind
+<Figure size 1760x400 with 8 Axes>
 
 Parameters: ``assumptions`` (parse: "positive", "nonnegative", ..., "real") are what is known of a symbol;
 ``values`` (field, generate) are the numbers it takes in a run:
@@ -53,6 +55,10 @@ Stochastic side (Yu & Huang; the `genphys thermo` commands):
     proc = genphys.thermo.process(sde, data)               # the linear class with f, Ξ checked
     genphys.thermo.rates(proc, data, [0.1, 1.0])           # π, φ, dS/dt, S and the reversal's
     genphys.thermo.speciation(proc, data); genphys.thermo.trajectories(proc, data, T=10, dt=0.01, n=10_000)
+
+SDE ladder (Zhou's slides; `genphys ladder`): drift → Fokker–Planck → score → probability-flow velocity, each
+rung substituted back:
+    genphys.zhou.ladder(genphys.parse_sde("vp"))["checks"]
 
 Driven systems (Beyond Equilibrium; the `genphys landscape` commands):
     cp = genphys.driven.compiled("cos(5*atan2(y, x) - pi/2*t) + 10*(sqrt(x**2 + y**2) - 1/2)**2", beta=10)
@@ -88,7 +94,7 @@ from derivations.check import CheckResult, check, load_check
 from derivations.derive import Derivation, derive, load_derivation
 from derivations.fields import field
 from derivations.generate import Generation, generate, outcome, verify
-from derivations import driven, thermo
+from derivations import driven, thermo, zhou
 from numeric.datasets import builtin as dataset
 from numeric.fields import EmpiricalField
 from numeric.metrics import TwoSampleTest, two_sample_test as score
@@ -96,17 +102,36 @@ from numeric.mixture import GaussianMixture
 
 __all__ = [
     "__version__", "parse", "check", "derive", "field", "generate", "outcome", "score", "verify", "report",
-    "dataset", "load_derivation", "load_check", "dispersion_figure", "green_figure", "c2_figure",
+    "dataset", "load_derivation", "load_check", "plot", "dispersion_figure", "green_figure", "c2_figure",
     "write_latex",
     "LinearPDE", "Parameter", "CheckResult", "Derivation", "EmpiricalField", "Generation", "TwoSampleTest",
     "CATALOG", "entry", "Holds", "Generative", "GeneratorOutcome",
     "GenphysError", "PDEInputError", "PDESyntaxError", "NonlinearTermError", "VariableCoefficientError",
     "UnsafeInputError", "ParameterError", "NotSupportedError", "BudgetExceeded",
-    "parse_sde", "SDE", "derived_checks", "GaussianMixture", "thermo", "driven",
+    "parse_sde", "SDE", "derived_checks", "GaussianMixture", "thermo", "driven", "zhou",
 ]
 
+#: the figures `plot` draws for each kind of result (the first is the default)
+PLOTS = {Derivation: ("dispersion", "green", "c2"), Generation: ("samples", "field")}
 
-#: loaded on first use: report/ loads matplotlib (0.5 s), which `import genphys` does not need
+
+def plot(result, kind: str | None = None, path=None, ax=None):
+    """A figure of ``result``: a `Derivation` ("dispersion", "green", "c2") or a `Generation` ("samples",
+    "field"), the first kind by default. Saved to ``path`` (PNG, SVG or PDF) when given, else the Figure; drawn
+    into ``ax`` (the samples figure: two axes; the field: four). A function rather than a method on the results,
+    because the results' layer (derivations/) may not import the figures' (report/)."""
+    from report import figures
+
+    kinds = next((v for cls, v in PLOTS.items() if isinstance(result, cls)), None)
+    if kinds is None:
+        raise TypeError(f"plot draws a Derivation or a Generation, not {type(result).__name__}")
+    kind = kinds[0] if kind is None else kind
+    if kind not in kinds:
+        raise ValueError(f"plot: kind {kind!r} is not one of {', '.join(kinds)} for a {type(result).__name__}")
+    return getattr(figures, f"{kind}_figure")(result, path=path, ax=ax)
+
+
+#: loaded on first use: report/ loads matplotlib, which `import genphys` does not need (benchmarks/startup.py)
 _LAZY = {"report": "report.build", "dispersion_figure": "report.figures", "green_figure": "report.figures",
          "c2_figure": "report.figures", "write_latex": "report.derivation"}
 

@@ -29,13 +29,16 @@ def _save(fig, path: Path, dpi: int = 100) -> Path:
     return path
 
 
-def _axes(ax, figsize):
-    """(figure, axes): the caller's ``ax`` (to compose figures), else a new figure of ``figsize``, made by pyplot
-    (which sets up Jupyter's inline display) and taken out of its registry at once: Jupyter shows the returned
-    figure once, where the inline backend would also show every registered figure at the end of the cell."""
+def _axes(ax, figsize, panels: int = 1, **options):
+    """(figure, axes): the caller's ``ax`` (to compose figures; a sequence of ``panels`` axes for a figure of
+    several), else a new figure of ``figsize``, made by pyplot (which sets up Jupyter's inline display) and taken
+    out of its registry at once: Jupyter shows the returned figure once, where the inline backend would also show
+    every registered figure at the end of the cell."""
     if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(figsize=figsize)
+        if panels > 1 and len(ax) != panels:
+            raise ValueError(f"ax: this figure has {panels} panels; pass {panels} axes")
+        return (ax[0] if panels > 1 else ax).figure, ax
+    fig, ax = plt.subplots(1, panels, figsize=figsize, **options)
     plt.close(fig)
     return fig, ax
 
@@ -179,15 +182,16 @@ def c2_figure(d, path: Path | None = None, ax=None):
     return _done(fig, path)
 
 
-def samples_figure(g, path: Path) -> Path:
+def samples_figure(g, path: Path | None = None, ax=None):
     """Data (held-out) beside generated samples, with a few lineages (first two coordinates): a dot where one
-    ends at t_min, a cross where it died in resampling (branching PDEs)."""
+    ends at t_min, a cross where it died in resampling (branching PDEs). Two panels (``ax``: two axes); saved to
+    ``path`` when given, else the Figure."""
     data, samples = g.splits.held_out, g.run.samples
     if g.branching:  # weighted particles are shown as the metrics see them: resampled by weight
         samples = samples[systematic_resample(g.run.weights, np.random.default_rng(0))]
     if data.shape[1] == 1:
-        return _samples_1d(g, data[:, 0], samples[:, 0], path)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharex=True, sharey=True)
+        return _samples_1d(g, data[:, 0], samples[:, 0], path, ax)
+    fig, axes = _axes(ax, (10, 4.6), 2, sharex=True, sharey=True)
     axes[0].scatter(data[:, 0], data[:, 1], s=2, c="k", alpha=0.5)
     axes[0].set_title(f"data ({g.splits.name}, held-out, n = {len(data)})")
     axes[1].scatter(samples[:, 0], samples[:, 1], s=2, c="tab:blue", alpha=0.4)
@@ -201,15 +205,19 @@ def samples_figure(g, path: Path) -> Path:
                       f"test p = {g.metrics['test']['p_value']:.3g}")
     lo, hi = np.percentile(data[:, :2], [0.5, 99.5], axis=0)
     pad = 0.3 * (hi - lo)
-    axes[0].set_xlim(lo[0] - pad[0], hi[0] + pad[0])
-    axes[0].set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+    for panel in axes:
+        panel.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        panel.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        panel.set_aspect("equal", adjustable="box")
+        panel.set_xlabel("$x_1$")
+    axes[0].set_ylabel("$x_2$")
     fig.suptitle(g.derivation.pde.canonical)
-    return _save(fig, path, dpi=110)
+    return _done(fig, path, dpi=110)
 
 
-def _samples_1d(g, data: np.ndarray, samples: np.ndarray, path: Path) -> Path:
+def _samples_1d(g, data: np.ndarray, samples: np.ndarray, path: Path | None, ax):
     """1-D data: the two histograms on common bins, and the lineages against log t."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, axes = _axes(ax, (10, 4.2), 2)
     edges = np.histogram_bin_edges(data, bins=40)
     axes[0].hist(data, bins=edges, density=True, alpha=0.5, color="k", label=f"data (held-out, n = {len(data)})")
     axes[0].hist(samples[np.isfinite(samples)], bins=edges, density=True, alpha=0.5, color="tab:blue",
@@ -219,14 +227,16 @@ def _samples_1d(g, data: np.ndarray, samples: np.ndarray, path: Path) -> Path:
     log_t = np.log10(g.run.times)
     for path_ in g.run.trajectories.transpose(1, 0, 2):
         axes[1].plot(log_t, path_[:, 0], lw=0.7, c="tab:orange", alpha=0.8)
-    axes[1].set_xlabel("log10 t (generation runs right to left)")
+    axes[1].set_xlabel("$\\log_{10} t$ (generation runs right to left)")
     axes[1].set_ylabel("x")
     fig.suptitle(g.derivation.pde.canonical)
-    return _save(fig, path, dpi=110)
+    return _done(fig, path, dpi=110)
 
 
-def field_figure(g, path: Path, count: int = 4, resolution: int = 60, stride: int = 4) -> Path | None:
-    """log p (contours) and the direction of v (unit arrows) at ``count`` log-spaced times; 2-D data only."""
+def field_figure(g, path: Path | None = None, count: int = 4, resolution: int = 60, stride: int = 4, ax=None):
+    """log p (filled contours, with a colorbar) and the direction of v (unit arrows) at ``count`` log-spaced times,
+    on equal axes; 2-D data only (else None). ``ax``: ``count`` axes; saved to ``path`` when given, else the
+    Figure."""
     if g.field.N != 2:
         return None
     data = g.splits.train
@@ -235,25 +245,31 @@ def field_figure(g, path: Path, count: int = 4, resolution: int = 60, stride: in
     points, (xs, ys) = grid([(lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])],
                             (resolution, resolution))
     times = np.exp(np.linspace(np.log(g.T), np.log(max(g.t_min, g.T * 1e-3)), count))
-    fig, axes = plt.subplots(1, count, figsize=(4 * count, 4))
-    for ax, tt in zip(axes, times):
+    fig, axes = _axes(ax, (4.4 * count, 4), count)
+    for ax, tt in zip(np.atleast_1d(axes), times):
         logp = g.field.log_density(points, tt).reshape(resolution, resolution)
         logp = np.maximum(logp, logp.max() - 12)  # the top 12 nats: where the mass is
         v = g.field.velocity(points, tt)
-        ax.contourf(xs, ys, logp.T, levels=20, cmap="viridis")
-        # v's direction as unit arrows on every `stride`-th grid point (a streamplot cost ~0.25 s per panel)
+        filled = ax.contourf(xs, ys, logp.T, levels=20, cmap="viridis")
+        fig.colorbar(filled, ax=ax, shrink=0.8, label="log p")
+        # v's direction as unit arrows on every `stride`-th grid point (cheaper than a streamplot)
         vx, vy = (v[:, i].reshape(resolution, resolution)[::stride, ::stride].T for i in (0, 1))
         speed = np.hypot(vx, vy)
         with np.errstate(invalid="ignore", divide="ignore"):
             ax.quiver(xs[::stride], ys[::stride], vx / speed, vy / speed, color="w", pivot="mid",
                       scale=1.6 * len(xs[::stride]), width=0.004)
-        ax.set_title(f"log p and v/|v| at t = {tt:.3g}")
-    return _save(fig, path, dpi=90)
+        ax.set_title(f"log p and v/|v| at t = {tt:.3g}", fontsize=9)
+        ax.set_aspect("equal")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+    return _done(fig, path, dpi=90)
 
 
-def sweep_figure(points: list[dict], names: list[str], condition, path: Path, title: str) -> Path | None:
+def sweep_figure(points: list[dict], names: list[str], condition, path: Path | None = None, title: str = "",
+                 ax=None):
     """The phase diagram of a sweep: each point's verdict ("holds" true / false / undecided), with the region
-    where the symbolic condition holds shaded (1 parameter) or outlined (2); None for more than 2 parameters."""
+    where the symbolic condition holds shaded (1 parameter) or outlined (2); None for more than 2 parameters.
+    Saved to ``path`` when given (returned), else the Figure; drawn into ``ax`` when given."""
     if not 1 <= len(names) <= 2 or not points:
         return None
     colour = {True: "tab:green", False: "tab:red", None: "tab:gray"}
@@ -261,7 +277,7 @@ def sweep_figure(points: list[dict], names: list[str], condition, path: Path, ti
     values = np.array([[p["values"][n] for n in names] for p in points], float)
     verdict = [p["holds"] for p in points]
     region = _condition_function(condition, names)
-    fig, ax = plt.subplots(figsize=(7, 2.6 if len(names) == 1 else 5.5))
+    fig, ax = _axes(ax, (7, 2.6 if len(names) == 1 else 5.5))
     lo, hi = values.min(axis=0), values.max(axis=0)
     fine = [np.linspace(a, b, 400) for a, b in zip(lo, hi)]
     if len(names) == 1:
@@ -292,7 +308,7 @@ def sweep_figure(points: list[dict], names: list[str], condition, path: Path, ti
         ax.set_ylabel(names[1])
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return _save(fig, path, dpi=110)
+    return _done(fig, path, dpi=110)
 
 
 def _condition_function(condition, names: list[str]):

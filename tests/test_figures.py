@@ -51,3 +51,34 @@ def test_c2_is_drawn_on_log_log_beside_its_predicted_slope(heat):
     assert ax.get_xscale() == ax.get_yscale() == "log"
     assert any(label.startswith("predicted T^-1.00") for label in _labels(ax))  # heat: α = 2, 1 − F ∝ 1/T
     plt.close("all")
+
+
+def test_run_figures_compose_and_plot_dispatches_on_the_result(heat):
+    """The generator run's figures take axes too (samples: two, field: one per time, each with its colorbar, on
+    equal axes); genphys.plot draws any result by kind and refuses a kind the result has not."""
+    g = genphys.generate(heat, genphys.dataset("moons", 200, seed=0), n_samples=100, steps=8, seed=1)
+    fig, axes = plt.subplots(1, 2)
+    assert genphys.plot(g, "samples", ax=axes) is fig and all(a.has_data() for a in axes)
+    field = genphys.plot(g, "field")
+    panels = [a for a in field.axes if a.get_label() != "<colorbar>"]
+    assert len(panels) == 4 and len(field.axes) == 8 and all(a.get_aspect() == 1.0 for a in panels)
+    assert isinstance(genphys.plot(heat), Figure) and genphys.plot(heat, "c2").axes[0].get_yscale() == "log"
+    with pytest.raises(ValueError, match="not one of samples, field"):
+        genphys.plot(g, "c2")
+    with pytest.raises(ValueError, match="pass 2 axes"):
+        genphys.plot(g, "samples", ax=axes[:1])
+    with pytest.raises(TypeError, match="Derivation or a Generation"):
+        genphys.plot(heat.result)
+    plt.close("all")
+
+
+def test_sweep_figure_draws_into_the_callers_axes():
+    import sympy as sp
+
+    from report.figures import sweep_figure
+
+    a = sp.Symbol("a")
+    points = [{"values": {"a": v}, "holds": v > 0} for v in (-1.0, -0.5, 0.5, 1.0)]
+    fig, ax = plt.subplots()
+    assert sweep_figure(points, ["a"], a > 0, ax=ax, title="a > 0") is fig and len(ax.collections) >= 2
+    plt.close("all")
