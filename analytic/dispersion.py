@@ -124,7 +124,7 @@ def check_root(pde: LinearPDE, root: sp.Expr) -> None:
 
 
 def default_mode(pde: LinearPDE) -> tuple[str, str]:
-    """The reading of t (ARCHITECTURE.md): boundary when the principal part is elliptic in (t, x)."""
+    """The reading of t (README, "How t is read"): boundary when the principal part is elliptic in (t, x)."""
     if pde.time_order != 2:
         return "evolution", f"time order {pde.time_order}: t is read as time (causal initial-value problem)"
     tau = sp.Dummy("tau", real=True)

@@ -1,6 +1,6 @@
 """Parse PDE text into a LinearPDE with our own whitelisting AST walker (never eval/sympify).
 
-Grammar (ARCHITECTURE.md, "Input grammar"): ``phi``, ``phi_t``, ``phi_xyt``…; ``dt dx dy dz
+Grammar (README, "Input grammar"): ``phi``, ``phi_t``, ``phi_xyt``…; ``dt dx dy dz
 lap biharm`` of a phi-expression, ``fraclap(f, beta)`` = (−Δ)^β f; numbers, ``I``, ``pi``,
 parameters, ``sqrt/exp/log`` of parameter expressions; ``+ - * / **``; optional ``lhs = rhs``.
 Every node evaluates either to a constant (a SymPy expression in the parameters) or to a

@@ -1,6 +1,6 @@
 """Fourier-side Green's function G̃(k, t) and the generic density flow (p, J, R) of a LinearPDE.
 
-Conventions (ARCHITECTURE.md): L(s, k) is the symbol with s = ∂t and ∇² → q = −k².
+Conventions (README, "Conventions"): L(s, k) is the symbol with s = ∂t and ∇² → q = −k².
 - evolution: L(∂t, ∇²) G = δ(x) δ(t), causal, so G̃ = Σ_j Res_{s=s_j} e^{st} / L(s, k);
 - boundary:  the solution of L G̃ = 0 for t > 0 that decays at large k (one kept branch s_b),
   normalised so that p̃(k, 0+) = 1, i.e. p(x, 0+) = δ(x) and the total mass at t = 0+ is 1.
@@ -9,7 +9,7 @@ Density flow (Algorithm 1, step 1), for any symbol the parser accepts:
     L(s, q) = L(0, q) + s M(s, q),   L(0, q) = L(0, 0) + q Q(q),
     L φ = ∂t(M φ) + ∇·(∇ Q φ) + L(0, 0) φ,
 so p = σ M φ, J = σ ∇ Q φ, R = −σ L(0, 0) φ with σ = ±1 the sign of the mass of M G at t = 0+.
-Every object checks its own mathematics when built (STYLE.md 3).
+Every object checks its own mathematics when built.
 """
 
 from __future__ import annotations
@@ -92,10 +92,6 @@ class DensityFlow:
     QG_hat: sp.Expr  # Fourier transform of Q G, so J = σ ∇(Q G)
     R_hat: sp.Expr  # R̃(k, t)
     checks: tuple
-
-    def operators(self) -> dict:
-        """p, J and R as operators on φ, as SymPy expressions in s and k (for display)."""
-        return {"p": self.sigma * self.M, "J_potential": self.sigma * self.Q, "R": -self.sigma * self.L00}
 
 
 def fourier_green(pde: LinearPDE, mode: str) -> FourierGreen:

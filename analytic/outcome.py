@@ -1,4 +1,4 @@
-"""Typed outcomes (STYLE.md 14): decisions are values that code compares, never sentences it parses.
+"""Typed outcomes: decisions are values that code compares, never sentences it parses.
 
 The JSON and text outputs keep the strings ("yes", "no", "conditional", "undecided";
 "reproduced", "poor", ...) as ``.value``; code compares members (``holds is Holds.YES``).

@@ -1,6 +1,6 @@
 """LinearPDE: a parsed constant-coefficient linear PDE and its symbol L(s, k).
 
-Convention (ARCHITECTURE.md): phi ∝ exp(−iωt + ik·x), so ∂t → s = −iω, ∂x_j → i k_j,
+Convention (README, "Conventions"): phi ∝ exp(−iωt + ik·x), so ∂t → s = −iω, ∂x_j → i k_j,
 ∇² → −|k|², and ω = i s. The symbol L is a polynomial in s whose coefficients may hold
 |k|^(2β) for fractional Laplacians.
 """
@@ -77,7 +77,8 @@ def latex(expr) -> str:
     """The project's one LaTeX printer (every derivation, table and report goes through it)."""
     return _Printer().doprint(expr)
 
-#: growth rate s = −iω; kept free of assumptions so no root is silently dropped (FIELD-NOTES).
+#: growth rate s = −iω; kept free of assumptions: SymPy's solve drops the roots that contradict a symbol's
+#: assumptions, so an assumption on s could silently lose a branch.
 s = sp.Symbol("s")
 #: |k| for isotropic operators.
 k = sp.Symbol("k", positive=True)
@@ -207,10 +208,6 @@ class LinearPDE:
             if p.name == name:
                 return p
         raise KeyError(name)
-
-    def symbol_at(self, kvalue) -> sp.Expr:
-        """L(s, k) with every wave-vector component set to ``kvalue`` (0 gives L(s, 0))."""
-        return self.symbol.subs({kv: kvalue for kv in self.kvars})
 
     def __repr__(self) -> str:
         return f"LinearPDE({self.canonical!r}, dimension={self.dimension})"

@@ -1,6 +1,6 @@
 """Itô SDEs dX = b(X, t) dt + g(t) dW and the objects derived from them (Yu & Huang, Secs. II–III).
 
-Conventions (ARCHITECTURE.md, stochastic-process side): diffusion is diagonal, D_i(t) = g_i(t)²/2;
+Conventions (README, "Conventions"): diffusion is diagonal, D_i(t) = g_i(t)²/2;
 temperature 1; forward time t, reverse time s = T − t. For a density p(x, t):
     Fokker–Planck   ∂t p = −Σ ∂_i(b_i p) + Σ D_i ∂_i² p = −∇·J,   J_i = b_i p − D_i ∂_i p,
     probability flow   v_i = b_i − D_i ∂_i ln p   (∂t p + ∇·(p v) = 0, same marginals, no noise),

@@ -1,6 +1,6 @@
 """Parse SDE text into an SDE with our own whitelisting AST walker, the PDE grammar's twin.
 
-Grammar (ARCHITECTURE.md, "The stochastic-process side"): one or more equations separated by ';' or
+Grammar (README, "Non-equilibrium thermodynamics", SDE text): one or more equations separated by ';' or
 newlines, each ``dV = b dt + g dW``. Either the single componentwise ``dX = …`` (each coordinate of
 X ∈ R^d obeys it; b uses X, t and parameters) or one equation for each of x | x, y | x, y, z (b uses
 those coordinates, t and parameters). Terms come in any order; ``dt`` and ``dW`` (also ``dW_x`` or

@@ -33,7 +33,7 @@ from . import parallel
 from .check import _jsonable
 
 WHAT = ("check", "derive", "generate")
-#: the most grid points one sweep may have (each is at least a numeric scan, ~0.1 s)
+#: the most grid points one sweep may have (each is at least a numeric scan)
 MAX_POINTS = 100_000
 
 

@@ -10,9 +10,9 @@ logits, exponentials and the sums of c and c (x − y), all in cache.
 Two things make it fast; both are measured in benchmarks/RESULTS.md:
 - the exponential is a polynomial (degree 12 in float64, 7 in float32, on |f| ≤ ln2/2 with a
   two-part ln 2) times 2^k built from bits, so LLVM vectorises it (numba has no vector math
-  library here: `math.exp` in a loop runs scalar, ~4x slower); likewise the Poisson logit's
+  library here: `math.exp` in a loop runs scalar); likewise the Poisson logit's
   log(1 + r²/A): exponent from bits, mantissa m in [√½, √2), log m = 2 atanh((m − 1)/(m + 1))
-  as a series (2.5x faster than scalar `math.log1p`, measured 8e7 → 2e8 pairs/s at d = 2);
+  as a series (faster than scalar `math.log1p`);
 - no per-block maximum (a max reduction does not vectorise): the running maximum m is kept
   until a logit exceeds m + HEADROOM (an integer count, which vectorises), and only then the
   block's exact maximum is taken and the sums rescaled. Exponents then lie in
@@ -53,7 +53,7 @@ try:  # optional (the 'fast' extra): the NumPy path is the reference and runs ev
 except ImportError:  # pragma: no cover - exercised on machines without numba
     numba = None
 
-BLOCK = 256  # 512 is ~10 % faster on wide kernels; 256 skips more at small t (two moons: 5.9 s → 4.1–4.7 s)
+BLOCK = 256  # pairs per block: larger blocks suit wide kernels, smaller ones skip more at small t
 MAX_N = 64  # the most that backend="numba" accepts
 HEADROOM = {"float64": 300.0, "float32": 40.0}
 # blocks whose every logit is below the running maximum minus SKIP are skipped: they would change the

@@ -1,6 +1,6 @@
 """Empirical density, velocity and rate fields of weighted data under a PDE's radial kernels.
 
-For data y_1..y_n with weights w_i and queries x_1..x_M (ARCHITECTURE.md, Numerics):
+For data y_1..y_n with weights w_i and queries x_1..x_M:
     p(x, t) = Σ w_i P(|x − y_i|, t),   J = Σ w_i (x − y_i) j(|x − y_i|, t),   R = Σ w_i R(|x − y_i|, t),
     v = J / p,  rate = R / p.
 Everything is accumulated in the log domain with a per-query running maximum over data tiles:

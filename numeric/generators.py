@@ -168,10 +168,6 @@ class Run:
             w = np.exp(self.log_weights - np.max(self.log_weights))
         return w / w.sum()
 
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
 
 def log_times(T: float, t_min: float, steps: int) -> np.ndarray:
     if not (0 < t_min < T) or not math.isfinite(T):

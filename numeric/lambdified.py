@@ -1,7 +1,7 @@
 """The one seam from SymPy expressions to callables (mpmath for reference values, NumPy for tables).
 
 Only internal symbols (k, r, t, and dummies) ever become lambdify arguments; parameter values are
-substituted before, so no user-chosen name is printed into generated code (FIELD-NOTES).
+substituted before, so no user-chosen name is printed into generated code.
 Distributions: Heaviside(x) is evaluated pointwise (½ at 0), DiracDelta(x) is 0 away from its
 support and +inf on it, so a grid that hits a wave front shows it instead of hiding it.
 """

@@ -9,7 +9,7 @@ Queries are processed in chunks of at most ``PAIRS_PER_CHUNK`` query–component
 components (empirical data) never build an M × K × d array at once. Components sharing one isotropic
 covariance (empirical data) skip the per-component Cholesky factors.
 
-JSON format (ARCHITECTURE.md): {"weights": [...], "means": [[...]], "covariances": [[[...]]]}.
+JSON format (README, "Non-equilibrium thermodynamics"): {"weights": [...], "means": [[...]], "covariances": [[[...]]]}.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """log K_ν(z) for real ν ≥ 0 and z > 0, finite where K_ν overflows or underflows (ν up to thousands).
 
 Yukawa kernels in N dimensions carry K_ν with ν ≈ N/2; scipy's `kv`/`kve` overflow for large ν
-at moderate z (FIELD-NOTES). Three regimes, each used only where it is accurate:
+at moderate z. Three regimes, each used only where it is accurate:
 - half-integer ν = n + ½ < 40 (even N): the finite sum K_ν(z) = √(π/2z) e^(−z) Σ_k a_k (2z)^(−k),
-  a_k = (n + k)!/(k! (n − k)!) (DLMF 10.49.12), in log form (exact to rounding; ~3x faster than
-  kve at ν = 32.5, and finite for every z > 0);
+  a_k = (n + k)!/(k! (n − k)!) (DLMF 10.49.12), in log form (exact to rounding, faster than
+  kve, and finite for every z > 0);
 - scipy `kve` (K_ν(z) e^z), logged, wherever it is finite and positive;
 - ν ≥ 40: the uniform (Debye) asymptotic expansion K_ν(νζ) ~ √(π/2ν) e^{−νη} (1+ζ²)^{−1/4}
   Σ_k (−1)^k u_k(p)/ν^k (DLMF 10.41.4, 10.41.10; six terms), in log form;

@@ -1,6 +1,6 @@
 """Stochastic thermodynamics of a linear SDE and its reversal (Yu & Huang, Secs. II–III and App. E).
 
-Conventions (ARCHITECTURE.md): temperature 1, k_B = 1, natural logs, D_i = g_i²/2, reverse time
+Conventions (README, "Conventions"): temperature 1, k_B = 1, natural logs, D_i = g_i²/2, reverse time
 s = T − t. With drift b = a(t)∘x, the marginal p_t (a Gaussian mixture, numeric/mixture.py), its score
 s = ∇ ln p and u = b − D∘s = J/p (the probability-flow velocity):
     entropy production   π  = ∫ |J|²_D / p = E_p[Σ u_i²/D_i]             (Eq. 30, ≥ 0)

@@ -34,7 +34,7 @@ def test_log_kv_against_the_integral_representation(nu):
     zs = np.array([1e-12, 1e-3, 0.7, 17.0, 900.0, 5000.0, 3e9, 1e12])  # kve is NaN beyond ~1e9
     got = log_kv(nu, zs)
     for z, value in zip(zs, got):
-        if nu <= 50:  # mpmath's own K_ν converges here; above, it can hang (FIELD-NOTES)
+        if nu <= 50:  # mpmath's own K_ν converges here; above, it can hang (measured)
             with mpmath.workdps(30):
                 ref = float(mpmath.log(mpmath.besselk(nu, z)))
         else:
