@@ -25,7 +25,7 @@ from .errors import (
     UnsafeInputError,
     VariableCoefficientError,
 )
-from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, degree_in_s, k, latex, s
+from .pde import AXIS_K, ASSUMPTIONS, LinearPDE, N, Parameter, degree_in_s, k, latex, s, text as print_text
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -431,13 +431,17 @@ def _build(text, raw, axes, parameters, dim) -> LinearPDE:
     if not symbol.has(s):
         raise PDEInputError("no time derivative survives (the t-derivative terms cancel)")
     time_order = degree_in_s(symbol)
-    canonical, tex = _render(raw)
+    canonical, tex = render_operator(raw)
     return LinearPDE(text=text, canonical=canonical, latex=tex, symbol=symbol, kvars=kvars,
                      isotropic=isotropic, dimension=dimension, parameters=parameters, time_order=time_order)
 
 
-def _render(raw: sp.Expr) -> tuple[str, str]:
-    """Canonical text and LaTeX of the operator, rebuilt from its symbol (highest t-order first)."""
+def render_operator(raw: sp.Expr) -> tuple[str, str] | None:
+    """Canonical text and LaTeX of an operator, rebuilt from its symbol in s, the axis k's and |k|² (highest
+    t-order first): the one renderer of operators, for what the parser prints and what derivations print. None
+    when the symbol is not a sum of monomials s^a k_x^b … |k|^(2β) (a non-local operator)."""
+    if raw == 0:
+        return "0", "0"
     grouped: dict = {}  # one coefficient per operator monomial: (a+b)**2*lap(phi), not three lap terms
     for term in sp.Add.make_args(raw):
         coeff, ops = term.as_independent(s, _K2, *AXIS_K.values(), as_Add=False)
@@ -448,14 +452,17 @@ def _render(raw: sp.Expr) -> tuple[str, str]:
         lap_power = sp.Integer(0)
         for factor in sp.Mul.make_args(term):
             base, exp = factor.as_base_exp()
-            if base == s:
-                powers["t"] += int(exp)
-            elif base in AXIS_K.values():
-                axis = next(a for a, v in AXIS_K.items() if v == base)
+            if base == s or base in AXIS_K.values():
+                if not (exp.is_Integer and exp >= 0):
+                    return None
+                axis = "t" if base == s else next(a for a, v in AXIS_K.items() if v == base)
                 powers[axis] += int(exp)
-                coeff *= sp.I ** (-int(exp))
+                if base != s:
+                    coeff *= sp.I ** (-int(exp))
             elif base == _K2:
                 lap_power += exp
+            elif factor.has(s, _K2, *AXIS_K.values()):
+                return None
             else:
                 coeff *= factor
         if lap_power == 1:
@@ -476,9 +483,9 @@ def _render(raw: sp.Expr) -> tuple[str, str]:
             op_text = f"{'lap' if lap_power == 1 else 'biharm'}({op_text})"
             op_tex = rf"\nabla^{{{2 * lap_power}}} {op_tex}"
         elif lap_power != 0:
-            op_text = f"fraclap({op_text}, {sp.sstr(lap_power)})"
+            op_text = f"fraclap({op_text}, {print_text(lap_power)})"
             op_tex = rf"(-\Delta)^{{{latex(lap_power)}}} {op_tex}"
-        text_parts.append(_with_coeff(coeff, op_text, sp.sstr, "*"))
+        text_parts.append(_with_coeff(coeff, op_text, print_text, "*"))
         latex_parts.append(_with_coeff(coeff, op_tex, latex, " "))
     return _join(text_parts), _join(latex_parts)
 
@@ -501,4 +508,25 @@ def _join(parts):
     return out
 
 
-__all__ = ["parse", "ASSUMPTIONS", "MAX_LENGTH"]
+def operator_forms(expr: sp.Expr) -> tuple[str, str]:
+    """An isotropic operator symbol in s and k as PDE text on phi (phi_t, lap(phi), so that it parses back) and as
+    LaTeX in the paper's notation (φ_t, ∇²φ); the Fourier form F⁻¹[… φ̂] where it is not local in that sense."""
+    expr = sp.Integer(expr) if isinstance(expr, int) else expr  # a catalog's constant symbol (p = 1)
+    forms = render_operator(sp.expand(expr.subs(k, sp.sqrt(_K2))))
+    if forms is None:
+        return (f"F^-1[({print_text(expr)}) * F[phi]]  (s = d/dt)",
+                rf"\mathcal{{F}}^{{-1}}\left[\left({latex(expr)}\right) \hat{{\phi}}\right]")
+    return forms
+
+
+def operator_text(expr: sp.Expr) -> str:
+    """`operator_forms`' text."""
+    return operator_forms(expr)[0]
+
+
+def operator_latex(expr: sp.Expr) -> str:
+    """`operator_forms`' LaTeX."""
+    return operator_forms(expr)[1]
+
+
+__all__ = ["parse", "ASSUMPTIONS", "MAX_LENGTH", "operator_forms", "operator_text", "operator_latex"]

@@ -23,10 +23,11 @@ from analytic.outcome import Holds
 from analytic.green import r, t
 from analytic.pde import LinearPDE, k, latex, s, text
 from analytic.closed_forms import apply_local
+from analytic.grammar import operator_latex, operator_text
 from numeric import hankel
 from numeric.lambdified import mp_function
 from .check import CheckResult, check
-from .derive import Derivation, derive, flow_latex, flow_text, operator_latex, operator_text
+from .derive import Derivation, derive, flow_latex, flow_text
 
 I, pi = sp.I, sp.pi
 _rho = sp.sqrt(t**2 + r**2)

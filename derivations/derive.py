@@ -27,6 +27,7 @@ from analytic.closed_forms import RealSpaceKernels, local_terms, radial_laplacia
 from analytic.errors import BudgetExceeded, NotSupportedError, PDEInputError
 from analytic.outcome import Generative, Holds
 from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
+from analytic.grammar import operator_latex, operator_text
 from analytic.pde import LinearPDE, k, latex, text
 from numeric import conditions as kernel_conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples, scan
@@ -384,7 +385,7 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
             continue
         try:
             evaluate, source = _kernel_functions(d, N, values)
-            c1.append(kernel_conditions.c1_scan(sample, N, evaluate, p_abs, source))
+            c1.append(kernel_conditions.c1_scan(sample, N, evaluate, p_norm, source))
         except NotSupportedError as exc:
             c1.append(kernel_conditions.C1Sample(sample, N, None, str(exc)))
         except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
@@ -423,43 +424,6 @@ def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:
 # ---------------------------------------------------------------------------------------
 # output
 # ---------------------------------------------------------------------------------------
-def _operator(expr: sp.Expr, tex: bool) -> str:
-    """An operator symbol in s, k as PDE text on phi (phi_t, lap(phi)) or as LaTeX; Fourier form when non-local."""
-    terms = local_terms(expr)
-    if terms is None:
-        return (rf"\mathcal{{F}}^{{-1}}\left[\left({latex(expr)}\right) \hat{{\phi}}\right]" if tex
-                else f"F^-1[({text(expr)}) * F[phi]]  (s = d/dt)")
-    terms = [term for term in terms if term[0] != 0]
-    if not terms:
-        return "0"
-    parts = []
-    for c, a, b in sorted(terms, key=lambda term: (-term[1], -term[2])):
-        if tex:
-            atom = r"\phi" + ("_{" + "t" * a + "}" if a else "")
-            atom = (r"\nabla^{2} " if b == 1 else rf"\nabla^{{{2 * b}}} " if b else "") + atom
-            coeff = latex(c)
-            parts.append(atom if c == 1 else f"-{atom}" if c == -1 else
-                         rf"\left({coeff}\right) {atom}" if isinstance(c, sp.Add) else f"{coeff} {atom}")
-        else:
-            atom = "phi" + ("_" + "t" * a if a else "")
-            for _ in range(b):
-                atom = f"lap({atom})"
-            coeff = text(c)
-            parts.append(atom if c == 1 else f"-{atom}" if c == -1 else
-                         f"({coeff})*{atom}" if isinstance(c, sp.Add) else f"{coeff}*{atom}")
-    return " + ".join(parts).replace("+ -", "- ")
-
-
-def operator_text(expr: sp.Expr) -> str:
-    """An operator symbol in s, k as PDE text on phi (phi_t, lap(phi)); Fourier form when non-local."""
-    return _operator(expr, tex=False)
-
-
-def operator_latex(expr: sp.Expr) -> str:
-    """The same operator in the paper's notation (φ_t, ∇²φ), as LaTeX."""
-    return _operator(expr, tex=True)
-
-
 def flow_text(flow: DensityFlow) -> dict:
     p = operator_text(flow.sigma * flow.M)
     Jpot = operator_text(flow.sigma * flow.Q)

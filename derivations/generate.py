@@ -21,7 +21,7 @@ from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.outcome import GeneratorOutcome
 from analytic.green import t
 from analytic.pde import k
-from numeric import datasets, metrics
+from numeric import conditions as kernel_conditions, datasets, metrics
 from numeric.dispersion_scan import envelope
 from numeric.fields import _checked_points
 from numeric.generators import heavy_share, integrate, log_times, sample_prior
@@ -43,21 +43,7 @@ def kernel_width(d: Derivation, params: dict):
     values = sample_values(d.pde, params)
     E0 = envelope(d.pde, d.result.mode, params, [1e-30])[0] or 0.0
     p_hat = np_function(d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t), (k, t))
-    p_abs = lambda kk, tt: abs(complex(p_hat(kk, tt)))
-
-    def width(tt: float) -> float:
-        """1/k where |p̃(k, t)| = |p̃(0, t)|/e, by bisection in log k over [1e-12, 1e16]."""
-        ref = p_abs(1e-14, tt) / math.e
-        lo, hi = math.log(1e-12), math.log(1e16)
-        if not ref > 0 or p_abs(math.exp(lo), tt) <= ref:
-            return 1e12
-        if p_abs(math.exp(hi), tt) > ref:
-            return 1e-16
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if p_abs(math.exp(mid), tt) > ref else (lo, mid)
-        return math.exp(-(lo + hi) / 2)
-    return width
+    return lambda tt: kernel_conditions.kernel_width(p_hat, tt) or 1e12
 
 
 def time_for_width(width_of, target: float) -> float:

@@ -36,17 +36,31 @@ C2_DISTANCE, C2_WIDTH = 1.0, 0.25
 C2_GAP_MAX, C2_GAP_ZERO, C2_SLOPE_MAX, C2_RATE_TOLERANCE = 0.05, 1e-9, -0.1, 0.2
 
 
-def kernel_scale(p_hat_abs, t: float) -> float:
-    """ℓ(t) = 1/k where |p̃(k, t)| first falls to |p̃(0, t)|/e (k scanned from 1e-8, factor 1.05)."""
-    ref = p_hat_abs(1e-12, t)
+#: the wavenumbers where a kernel's width is looked for, and the scan's step (fine enough not to step over a dip)
+WIDTH_K_RANGE, WIDTH_K_STEP = (1e-12, 1e16), 1.05
+_WIDTH_GRID = WIDTH_K_RANGE[0] * WIDTH_K_STEP ** np.arange(
+    math.ceil(math.log(WIDTH_K_RANGE[1] / WIDTH_K_RANGE[0]) / math.log(WIDTH_K_STEP)) + 1)
+
+
+@np.errstate(all="ignore")  # tails underflow, growing kernels overflow: only the comparison with |p̃(0)|/e counts
+def kernel_width(p_hat, t: float) -> float | None:
+    """ℓ(t) = 1/k at the first k where |p̃(k, t)| falls to |p̃(0, t)|/e, for ``p_hat(k, t)`` taking an array of k:
+    scanned up from 1e-12 by factors of 1.05, then bisected in log k. Clipped to [1e-16, 1e12] (the kernel is
+    wider or narrower than any k in range says); None when |p̃(0, t)| is not positive (a mass that underflowed)."""
+    size = lambda kk: np.abs(np.asarray(p_hat(kk, t), dtype=complex))  # noqa: E731
+    ref = float(size(np.array([WIDTH_K_RANGE[0] * 1e-2]))[0]) / math.e
     if not ref > 0:
-        return 1.0
-    kk = 1e-8
-    while kk < 1e12:
-        if p_hat_abs(kk, t) <= ref / math.e:
-            return 1.0 / kk
-        kk *= 1.05
-    return 1.0
+        return None
+    fallen = np.flatnonzero(~(size(_WIDTH_GRID) > ref))
+    if fallen.size == 0:
+        return 1.0 / WIDTH_K_RANGE[1]
+    if fallen[0] == 0:
+        return 1.0 / WIDTH_K_RANGE[0]
+    lo, hi = math.log(_WIDTH_GRID[fallen[0] - 1]), math.log(_WIDTH_GRID[fallen[0]])
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if size(np.array([math.exp(mid)]))[0] > ref else (lo, mid)
+    return math.exp(-(lo + hi) / 2)
 
 
 @dataclass
@@ -64,17 +78,18 @@ class C1Sample:
 
 
 @np.errstate(under="ignore")  # far tails underflow on purpose; the decisions use signs and tolerances
-def c1_scan(params: dict, N: int, evaluate, p_hat_abs, source: str) -> C1Sample:
+def c1_scan(params: dict, N: int, evaluate, p_hat, source: str) -> C1Sample:
     """Scan P (real, ≥ 0, not vanishing on an open set), and finiteness of v = r j / P and R / P.
 
     ``evaluate(radii, t)`` returns (P, |v|, |R/P|, error of P) as arrays (see `evaluator`); a ratio is
-    nan where the tables cannot decide it.
+    nan where the tables cannot decide it. The radii at each t are R_EXPONENTS around `kernel_width` of ``p_hat``
+    (p̃(k, t) for arrays of k).
     """
     worst = None
     zero_at = None
     undecided = checked = 0
     for t in T_GRID:
-        radii = kernel_scale(p_hat_abs, t) * 10.0 ** np.asarray(R_EXPONENTS)
+        radii = (kernel_width(p_hat, t) or 1.0) * 10.0 ** np.asarray(R_EXPONENTS)  # 1: p̃ underflowed
         P, v, Rp, errP = evaluate(radii, t)
         peak = float(np.max(np.abs(P)))
         for i, rr in enumerate(radii):

@@ -9,6 +9,16 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+#: fixtures that build the whole catalog's comparison or a report: every test using one is slow
+SLOW_FIXTURES = {"comparisons", "small_report"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _strict_numerics():
     random.seed(0)

@@ -181,6 +181,7 @@ def test_quiet_and_verbose_on_the_command_line(capsys):
     main(["check", "phi_t - lap(phi)"])  # back to the default for the other tests
 
 
+@pytest.mark.slow
 def test_the_example_notebook_runs_and_shows_its_figures_once(monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # set by the CLI tests in this process; a notebook has none
     nbformat = pytest.importorskip("nbformat")

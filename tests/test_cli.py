@@ -92,6 +92,7 @@ def test_catalog_json(capsys, monkeypatch, comparisons):
     assert helm["items"]["criterion"]["agree"] is False and "Why:" in helm["items"]["criterion"]["reason"]
 
 
+@pytest.mark.slow
 def test_verify_matrix_rows_and_the_balanced_check(capsys):
     """verify: one row per entry, a second (balanced flow) for R ≠ 0; a refused wave is no contradiction."""
     code, out, _ = run(capsys, "verify", "--only", "screened_poisson", "--only", "ideal_wave", "--n-data", "200",

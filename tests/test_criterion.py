@@ -126,6 +126,7 @@ random_pdes = st.dictionaries(
 ).filter(lambda terms: any(a >= 1 for a, _ in terms))
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_pdes)
 @example({(3, 1): -2, (0, 3): -1, (1, 2): 1, (0, 1): -3})  # Cardano roots: solve() misses crossings

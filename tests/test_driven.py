@@ -177,6 +177,7 @@ def test_comparison_refuses_bad_input(static_run):
         compare(snap, cp, 2.0, [6.0], [np.linspace(-2, 2, 11)] * 2, methods=("gan",))
 
 
+@pytest.mark.slow
 def test_paper_claims_carry_their_reasons():
     from derivations.driven_claims import CLAIMS
 

@@ -175,6 +175,21 @@ def test_c1_negative_value_is_real():
     assert where["P"] < 0
 
 
+@pytest.mark.parametrize("t", [1e-3, 1.0, 1e3])
+def test_kernel_width_is_the_closed_form(t):
+    """ℓ(t) where |p̃| first falls to 1/e of its k → 0 value: √t for e^{−k²t}, t for e^{−kt}, and for the oscillating
+    cos(kt) the first crossing arccos(1/e)/t, not a later one; a kernel wider or narrower than the scanned k is
+    clipped, one whose mass underflowed has none."""
+    assert conditions.kernel_width(lambda kk, tt: np.exp(-kk**2 * tt), t) == pytest.approx(np.sqrt(t), rel=1e-9)
+    assert conditions.kernel_width(lambda kk, tt: np.exp(-kk * tt), t) == pytest.approx(t, rel=1e-9)
+    first = t / np.arccos(1 / np.e)
+    assert conditions.kernel_width(lambda kk, tt: np.cos(kk * tt), t) == pytest.approx(first, rel=1e-9)
+    lo, hi = conditions.WIDTH_K_RANGE
+    assert conditions.kernel_width(lambda kk, tt: np.exp(-kk * 1e13), t) == 1 / lo
+    assert conditions.kernel_width(lambda kk, tt: np.ones_like(kk), t) == 1 / hi
+    assert conditions.kernel_width(lambda kk, tt: 0 * kk, t) is None
+
+
 @pytest.mark.parametrize("T", [1.0, 10.0, 100.0])
 def test_overlap_of_diffusion_is_the_closed_form(T):
     d, w = conditions.C2_DISTANCE, conditions.C2_WIDTH

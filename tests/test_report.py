@@ -11,10 +11,11 @@ import pytest
 import sympy as sp
 
 from analytic.grammar import parse
+from analytic.grammar import operator_latex
 from analytic.green import r, t
 from analytic.pde import k, latex, s
 from derivations.check import check
-from derivations.derive import derive, operator_latex
+from derivations.derive import derive
 from genphys.cli import main
 from report.derivation import write_latex
 from report.document import Code, Figure, Heading, Items, Math, Table, compile_pdf, para, prose, tex_text, to_html, to_markdown, to_tex
@@ -347,6 +348,7 @@ def test_importing_the_figures_keeps_the_users_backend():
     assert out == "svg"
 
 
+@pytest.mark.slow
 def test_report_through_dask_matches_the_serial_report(tmp_path):
     """The default route (a LocalCluster: sections and parts on worker processes, figures carried back as bytes)
     against --scheduler serial: the same catalog comparison, verdicts, p-values and figure files."""

@@ -65,6 +65,7 @@ def test_a_killed_check_leaves_no_worker():
     assert not alive, f"orphaned workers {alive}"
 
 
+@pytest.mark.slow
 def test_a_killed_run_never_looks_complete(tmp_path):
     """A complete run in OUT, then new runs into OUT killed at several moments: OUT is always one whole run."""
     out = tmp_path / "run"

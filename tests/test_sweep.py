@@ -80,6 +80,7 @@ def _dask(*args):
                             env={**os.environ, "MPLBACKEND": "Agg"})
 
 
+@pytest.mark.slow
 def test_a_real_scheduler_gives_the_serial_results(tmp_path):
     """`dask scheduler` and `dask worker` (two processes) started here, the sweep sent with --scheduler."""
     pytest.importorskip("distributed")
