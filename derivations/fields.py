@@ -22,6 +22,7 @@ from analytic.green import r, t
 from analytic.pde import k
 from numeric.compiled import gauss_cauchy
 from numeric.fields import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
+from numeric.kernels import RadialKernels
 from numeric.lambdified import np_function
 from numeric.logdomain import BalancedFluxKernel, ClosedKernel, TableKernel, ZeroKernel
 from .derive import Derivation, _verify_closed_forms, fourier_kernels
@@ -47,8 +48,9 @@ def _parameter_values(d: Derivation, params: dict | None) -> dict:
     return out
 
 
-def kernels(d: Derivation, N: int, values: dict) -> dict:
-    """Log-domain kernels P, j, R in dimension N (closed where derive found and checked one)."""
+def kernels(d: Derivation, N: int, values: dict) -> RadialKernels:
+    """Log-domain kernels P, j, R in dimension N (closed where derive found and checked one), with j/P and the
+    fused loops' constants where they apply."""
     if d.unsupported:
         raise NotSupportedError(d.unsupported)
     if N not in d.kernels:
@@ -56,7 +58,7 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
         _verify_closed_forms(d, N)
     ks = d.kernels[N]
     fourier = fourier_kernels(d, N)
-    out = {}
+    out, ratio_kernel, family = {}, None, None
     for name, closed in (("P", ks.P), ("j", ks.j), ("R", ks.R)):
         f_hat, dim, factor = fourier[name]
         if f_hat == 0 or (closed is not None and closed.expr == 0):
@@ -73,11 +75,9 @@ def kernels(d: Derivation, N: int, values: dict) -> dict:
         ratio = (ks.j.expr / ks.P.expr).subs(values)
         ratio = sp.powsimp(ratio) if ratio.has(sp.besselk) else sp.simplify(ratio)
         if not ratio.has(r):  # heat: 1/(2t); Poisson and Yukawa: 1/t — v needs no per-pair j at all
-            out["j/P"] = ClosedKernel(ratio)
+            ratio_kernel = ClosedKernel(ratio)
             family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
-            if family is not None:  # the fused CPU loops apply (numeric/compiled.py)
-                out["family"] = family
-    return out
+    return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family)
 
 
 FLOWS = ("branching", "balanced")
@@ -93,17 +93,17 @@ def balanced_flux_hat(d: Derivation, values: dict) -> sp.Expr:
     return sp.simplify(((flow.sigma * flow.QG_hat + (flow.R_hat - flow.p_hat * rate) / k**2)).subs(values))
 
 
-def balanced(d: Derivation, N: int, values: dict) -> dict:
+def balanced(d: Derivation, N: int, values: dict) -> RadialKernels:
     """Kernels of the birth-free flow (module docstring): P as usual, the balanced flux as a table, R = 0."""
     out = kernels(d, N, values)
-    if isinstance(out["R"], ZeroKernel):
+    if out.rate_free:
         return out
-    if all(isinstance(out[name], ClosedKernel) for name in ("P", "j", "R")):  # real space: any N
-        return {"P": out["P"], "j": BalancedFluxKernel(out["P"], out["j"], out["R"], N), "R": ZeroKernel()}
+    if all(isinstance(kernel, ClosedKernel) for kernel in (out.P, out.j, out.R)):  # real space: any N
+        return RadialKernels(out.P, BalancedFluxKernel(out.P, out.j, out.R, N), ZeroKernel())
     flux = balanced_flux_hat(d, values)
     if flux.has(sp.I):
         raise NotSupportedError("not supported yet: the balanced flux kernel is complex (p is not real, C1 fails)")
-    return {"P": out["P"], "j": TableKernel(np_function(flux, (k, t)), N + 2, -2 * math.pi), "R": ZeroKernel()}
+    return RadialKernels(out.P, TableKernel(np_function(flux, (k, t)), N + 2, -2 * math.pi), ZeroKernel())
 
 
 def field(d: Derivation, data, weights=None, values: dict | None = None, device: str = "auto",

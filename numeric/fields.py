@@ -29,7 +29,7 @@ import threadpoolctl
 
 from analytic.errors import NotSupportedError, PDEInputError
 from . import compiled
-from .logdomain import LogKernel
+from .kernels import RadialKernels
 
 DEFAULT_TILE_PAIRS = 1 << 18
 _CUT = {"float64": -700.0, "float32": -80.0}
@@ -113,9 +113,9 @@ def _checked_time(t) -> float:
 
 
 class EmpiricalField:
-    """p, v, R/p and log p of weighted data; kernels P, j, R are `LogKernel`s for dimension N."""
+    """p, v, R/p and log p of weighted data under the `RadialKernels` of a flow in dimension N."""
 
-    def __init__(self, kernels: dict, data, weights=None, device: str = "auto", dtype: str = "float64",
+    def __init__(self, kernels: RadialKernels, data, weights=None, device: str = "auto", dtype: str = "float64",
                  tile_pairs: int = DEFAULT_TILE_PAIRS, backend: str = "auto"):
         if backend not in BACKENDS:
             raise PDEInputError(f"backend={backend!r} is not known; use {', '.join(BACKENDS)}")
@@ -130,22 +130,21 @@ class EmpiricalField:
             raise PDEInputError(f"weights must have shape ({n},) to match data; got {weights.shape}")
         if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
             raise PDEInputError("weights must be finite, non-negative and not all zero")
-        if not all(isinstance(kernels.get(name), LogKernel) for name in ("P", "j", "R")):
-            raise ValueError("internal: kernels must map P, j, R to LogKernel objects")
-        # optional "j/P": a kernel free of r (heat, Poisson), so J = g(t) (x Σc − c @ Y) per tile
+        if not isinstance(kernels, RadialKernels):
+            raise TypeError("internal: kernels must be RadialKernels")
         self.xp = array_module(device)
         self.dtype, self.N, self.n = dtype, N, n
         self.data, self.weights = data, weights / weights.sum()
         self.kernels = kernels
         self.tile_pairs = int(tile_pairs)
-        self._needs_r = any(kernel.needs_r for kernel in kernels.values() if isinstance(kernel, LogKernel))
+        self._needs_r = kernels.needs_r
         xp = self.xp
         self._Y = xp.asarray(data, dtype=dtype)
         self._Y2 = (self._Y * self._Y).sum(axis=1)
         with np.errstate(divide="ignore"):
             self._logw = xp.asarray(np.log(self.weights), dtype=dtype)
-        self.backend = self._pick_backend(backend, kernels.get("family"))
-        self._family = kernels.get("family")
+        self.backend = self._pick_backend(backend, kernels.family)
+        self._family = kernels.family
         if self.backend == "numba":  # zero weights dropped (the fused loops assume finite logits), blocks compact
             keep = np.nonzero(weights > 0)[0]
             keep = keep[compiled.spatial_order(data[keep])]
@@ -192,9 +191,9 @@ class EmpiricalField:
         J_all = xp.zeros((M, self.N), dtype=self.dtype) if flux else None
         R_all = xp.zeros(M, dtype=self.dtype) if rate else None
         g = None
-        if flux and "j/P" in self.kernels:
+        if flux and self.kernels.j_over_P is not None:  # J = g(t) (x Σc − c @ Y) per tile
             one = xp.ones((1, 1), dtype=self.dtype)
-            Lg, Sg = self.kernels["j/P"].log_abs_sign(one, one, t, xp)
+            Lg, Sg = self.kernels.j_over_P.log_abs_sign(one, one, t, xp)
             g = float(Sg * math.exp(float(Lg[0, 0])))
         with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
             for q0 in range(0, M, rows):
@@ -209,7 +208,7 @@ class EmpiricalField:
                     Y = self._Y[ds]
                     r2 = xp.maximum(X2q[:, None] + self._Y2[None, ds] - 2 * Xq @ Y.T, 0)
                     rr = xp.sqrt(r2) if self._needs_r else None
-                    LP, SP = self.kernels["P"].log_abs_sign(rr, r2, t, xp)
+                    LP, SP = self.kernels.P.log_abs_sign(rr, r2, t, xp)
                     logits = LP + self._logw[None, ds]
                     m_new = xp.maximum(m, logits.max(axis=1))
                     m_safe = xp.where(xp.isfinite(m_new), m_new, 0)
@@ -222,11 +221,11 @@ class EmpiricalField:
                     if flux and g is not None:
                         J = J * scale[:, None] + g * (Xq * c.sum(axis=1)[:, None] - c @ Y)
                     elif flux:
-                        Lj, Sj = self.kernels["j"].log_abs_sign(rr, r2, t, xp)
+                        Lj, Sj = self.kernels.j.log_abs_sign(rr, r2, t, xp)
                         cg = xp.where(c != 0, c * Sj * SP * xp.exp(Lj - LP), 0)
                         J = J * scale[:, None] + Xq * cg.sum(axis=1)[:, None] - cg @ Y
                     if rate:
-                        LR, SR = self.kernels["R"].log_abs_sign(rr, r2, t, xp)
+                        LR, SR = self.kernels.R.log_abs_sign(rr, r2, t, xp)
                         ch = xp.where(c != 0, c * SR * SP * xp.exp(LR - LP), 0)
                         Rs = Rs * scale + ch.sum(axis=1)
                     m = m_new

@@ -39,6 +39,7 @@ from analytic.green import r, t
 from .compiled import gauss_cauchy
 from .fields import EmpiricalField
 from .logdomain import ClosedKernel, ZeroKernel, radial_logs, zoomed_grid
+from .kernels import RadialKernels
 from .metrics import systematic_resample
 
 INTEGRATORS = ("heun", "euler", "rk45")
@@ -49,9 +50,9 @@ DEFENSIVE = 0.5  # share of prior draws from the heavy-tailed Poisson kernel whe
 # ---------------------------------------------------------------------------------------
 # the prior
 # ---------------------------------------------------------------------------------------
-def radial_draws(kernels: dict, N: int, T: float, n: int, rng: np.random.Generator) -> np.ndarray:
+def radial_draws(kernels: RadialKernels, N: int, T: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` displacement vectors with density ∝ P(|z|, T) in N dimensions."""
-    family = kernels.get("family")
+    family = kernels.family
     if family is not None:
         _, b, e, inv_a, _, _ = family.constants(T)
         if e == 0 and b < 0:
@@ -60,7 +61,7 @@ def radial_draws(kernels: dict, N: int, T: float, n: int, rng: np.random.Generat
             beta = rng.beta(N / 2, -e - N / 2, size=n)
             radius = np.sqrt(beta / (1 - beta) / inv_a)
             return radius[:, None] * _directions(N, n, rng)
-    return _numeric_radii(kernels["P"], N, T, n, rng)[:, None] * _directions(N, n, rng)
+    return _numeric_radii(kernels.P, N, T, n, rng)[:, None] * _directions(N, n, rng)
 
 
 def _directions(N: int, n: int, rng) -> np.ndarray:
@@ -104,16 +105,16 @@ def log_mass(P, N: int, T: float) -> float:
     return sphere + top + math.log(float(np.sum((weight[1:] + weight[:-1]) / 2 * np.diff(log_r))))
 
 
-def poisson_kernels(N: int) -> dict:
+def poisson_kernels(N: int) -> RadialKernels:
     """The normalised Poisson kernel Γ((N+1)/2) π^(−(N+1)/2) t (t² + r²)^(−(N+1)/2), as field kernels."""
     P = sp.gamma(sp.Rational(N + 1, 2)) / sp.pi ** sp.Rational(N + 1, 2) * t * (t**2 + r**2) ** (-sp.Rational(N + 1, 2))
-    return {"P": ClosedKernel(P), "j": ZeroKernel(), "R": ZeroKernel(), "family": gauss_cauchy(P, sp.S.Zero, sp.S.Zero)}
+    return RadialKernels(ClosedKernel(P), ZeroKernel(), ZeroKernel(), family=gauss_cauchy(P, sp.S.Zero, sp.S.Zero))
 
 
 def heavy_share(field_) -> float:
     """DEFENSIVE where the rate R/p varies in space (a Bessel or tabulated R), else 0 (no weights needed)."""
     kernels = field_.kernels
-    return 0.0 if isinstance(kernels["R"], ZeroKernel) or "family" in kernels else DEFENSIVE
+    return 0.0 if kernels.rate_free or kernels.family is not None else DEFENSIVE
 
 
 def sample_prior(field_, T: float, n: int, kind: str, rng: np.random.Generator,
@@ -137,7 +138,7 @@ def sample_prior(field_, T: float, n: int, kind: str, rng: np.random.Generator,
                            radial_draws(field_.kernels, N, T, n, rng))
     sources = (data, w) if exact else (centres[:1], None)
     target = field_ if exact else EmpiricalField(field_.kernels, centres[:1], device="cpu")
-    log_p = target.log_density(x, T) - log_mass(field_.kernels["P"], N, T)
+    log_p = target.log_density(x, T) - log_mass(field_.kernels.P, N, T)
     log_p0 = EmpiricalField(poisson, sources[0], weights=sources[1], device="cpu").log_density(x, T)
     with np.errstate(under="ignore"):
         log_q = np.logaddexp(math.log(1 - heavy) + log_p, math.log(heavy) + log_p0)

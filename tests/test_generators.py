@@ -70,7 +70,7 @@ def test_poisson_prior_radius_law_closed_and_numeric(rng):
     T = 1.7
     cdf = lambda r: 1 - T / np.sqrt(T * T + r * r)
     closed = np.linalg.norm(radial_draws(f.kernels, 2, T, 4000, rng), axis=1)
-    numeric = _numeric_radii(f.kernels["P"], 2, T, 4000, rng)
+    numeric = _numeric_radii(f.kernels.P, 2, T, 4000, rng)
     assert stats.kstest(closed, cdf).pvalue > 0.01
     assert stats.kstest(numeric, cdf).pvalue > 0.01
 
@@ -132,9 +132,9 @@ def test_kernel_mass_is_the_fourier_kernel_at_zero():
     f = field(d, np.zeros((1, 2)), values={"m": 0.35}, device="cpu")
     mass = sp.limit(d.flow.p_hat.subs(d.pde.parameters[0].symbol, sp.Rational(35, 100)), k, 0)
     for T in (0.3, 7.24):
-        assert log_mass(f.kernels["P"], 2, T) == pytest.approx(math.log(float(mass.subs(t, T))), abs=1e-9)
+        assert log_mass(f.kernels.P, 2, T) == pytest.approx(math.log(float(mass.subs(t, T))), abs=1e-9)
     for N in (2, 5):
-        assert log_mass(poisson_kernels(N)["P"], N, 1.7) == pytest.approx(0.0, abs=1e-9)
+        assert log_mass(poisson_kernels(N).P, N, 1.7) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_heavy_tailed_prior_makes_yukawa_weights_unbiased():
@@ -174,7 +174,7 @@ def test_balanced_flow_is_conservative_and_needs_no_weights():
     assert not np.any(f.rate(np.ones((1, 2)), 1.0))
     table = TableKernel(np_function(balanced_flux_hat(d, values), (k, t)), 4, -2 * math.pi)
     rr = np.array([[1e-3, 0.1, 1.0, 5.0, 20.0]])
-    ours, theirs = f.kernels["j"].log_abs_sign(None, rr**2, 1.0, np)[0], table.log_abs_sign(None, rr**2, 1.0, np)[0]
+    ours, theirs = f.kernels.j.log_abs_sign(None, rr**2, 1.0, np)[0], table.log_abs_sign(None, rr**2, 1.0, np)[0]
     assert ours == pytest.approx(theirs, abs=1e-6)
     tt, h = 1.0, 1e-4
     norm = lambda x, s: f.density(x, s) * math.exp(m * s)
