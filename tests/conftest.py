@@ -32,6 +32,20 @@ def rng():
     return np.random.default_rng(12345)
 
 
+@pytest.fixture(params=["numpy", "numba", "blas", "cupy"])
+def backend(request):
+    """`field` keyword arguments for each array backend: NumPy's general path, numba's fused loops, the attention
+    form ("blas") and CuPy on a GPU; a backend this machine lacks is skipped."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    if request.param == "cupy":
+        cupy = pytest.importorskip("cupy")
+        if cupy.cuda.runtime.getDeviceCount() == 0:
+            pytest.skip("no GPU")
+        return {"device": "gpu"}
+    return {"device": "cpu", "backend": request.param}
+
+
 @pytest.fixture(scope="session")
 def comparisons():
     """The whole catalog compared with the paper, computed once per session (about a minute)."""
