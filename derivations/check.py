@@ -431,33 +431,3 @@ def _jsonable(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def format_text(result: CheckResult) -> str:
-    """Human-readable report for `genphys check`."""
-    pde, c = result.pde, result.criterion
-    lines = [f"PDE        {pde.canonical} = 0", f"symbol     L(s, k) = {text(pde.symbol)}   (s = -i*omega)"]
-    dim = pde.dimension if isinstance(pde.dimension, int) else "N (symbolic)"
-    lines.append(f"dimension  {dim}")
-    lines.append(f"mode       {result.mode}: {result.mode_reason}")
-    if pde.parameters:
-        lines.append("parameters " + "; ".join(p.describe() for p in pde.parameters))
-    if result.branches is None:
-        lines.append("branches   no closed form (evaluated numerically)")
-    for i, b in enumerate(result.branches or ()):
-        mult = f"  (multiplicity {b.multiplicity})" if b.multiplicity > 1 else ""
-        lines.append(f"{'branches' if i == 0 else '':10s} omega_{i + 1} = {text(b.omega)}{mult}")
-    lines.append(f"criterion  {c.holds}" + ("" if c.condition is None or c.holds is not Holds.CONDITIONAL
-                                            else f": {text(c.condition)}"))
-    lines.append(f"  method   {c.method}")
-    for cell in c.cells:
-        tag = {True: "holds", False: "fails", None: "undecided"}[cell.holds]
-        where = "all parameters" if cell.condition is sp.true else text(cell.condition)
-        by = " (numeric scan)" if cell.source == "numeric scan" else ""
-        lines.append(f"  case     [{where}] {tag}{by}: {cell.reason}")
-    if c.witness:
-        lines.append(f"  witness  {json.dumps(_jsonable(c.witness))}")
-    for note in c.notes:
-        lines.append(f"  note     {note}")
-    lines.append(f"verdict    {result.verdict}")
-    return "\n".join(lines)

@@ -13,7 +13,6 @@ Pipeline (one line per stage; GenPhys Algorithm 1, steps 1-3):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -512,49 +511,3 @@ def load_derivation(source, budget: float | None = DEFAULT_BUDGET_S) -> Derivati
     require_same(obj, to_json(d), CHECK_KEYS + [("criterion_verdict",), ("green", "G_hat"), ("c1", "holds"),
                                                 ("c2", "holds")])  # "verdict" is derive's own here
     return d
-
-
-def format_text(d: Derivation) -> str:
-    """Human-readable `genphys derive` report: check's lines, then G, p, v, R, C1, C2, verdict."""
-    from .check import format_text as check_text
-
-    lines = [check_text(d.result).rsplit("\n", 1)[0]]
-    if d.unsupported:
-        lines.append(f"green      {d.unsupported}")
-        lines.append(f"verdict    {d.verdict}")
-        return "\n".join(lines)
-    lines.append(f"G~(k,t)    {text(d.green.G_hat)}   ({d.green.mode} reading)")
-    for N, ks in d.kernels.items():
-        for name, closed in ks.items():
-            label = f"{name}(r,t) N={N}"
-            if closed is None:
-                lines.append(f"{label:12s} " + (d.numeric_G.get(N, "numeric") if name == "G" else
-                                                 "numeric (FFTLog tables)"))
-                continue
-            found = [kc for kc in d.kernel_checks if kc.N == N and kc.kernel == name]
-            tag = ""
-            if found and found[0].transform_error is not None:
-                tag = f"   [matches the numeric transform to {found[0].transform_error:.1e}]"
-            lines.append(f"{label:12s} {text(closed.expr)}{tag}")
-    flow = flow_text(d.flow)
-    lines += [f"p          {flow['p']}", f"v          {flow['v']}", f"R          {flow['R']}",
-              "  checks   " + "; ".join(d.green.checks + d.flow.checks)]
-    for rr, tt, v, e in d.values:
-        lines.append(f"G({rr:g}, {tt:g}) = {_num(v)}   (error ≤ {e:.1e})")
-    lines.append(f"C1         {d.c1_holds}")
-    for c in d.c1:
-        lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: "
-                     f"{c.reason}" + (f" at {json_params(_jsonable(c.where))}" if c.where else ""))
-    lines.append(f"C2         {d.c2_holds}   (overlap of sources at distance {kernel_conditions.C2_DISTANCE:g}, "
-                 f"smoothing {kernel_conditions.C2_WIDTH:g})")
-    for c in d.c2:
-        lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: {c.reason}"
-                     + "".join(f"; {n}" for n in c.notes))
-    for note in d.notes:
-        lines.append(f"  note     {note}")
-    lines.append(f"verdict    {d.verdict}")
-    return "\n".join(lines)
-
-
-def json_params(params: dict) -> str:
-    return json.dumps(params) if params else ""

@@ -1,1 +1,1 @@
-"""Turning derivations into documents: tables now; LaTeX, HTML and figures as they are built."""
+"""Turning results into what people read: documents (LaTeX, Markdown, HTML), figures, text reports and tables."""
