@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .green import r, t
-from .pde import k, s
+from .pde import k, r, s, t
 
 _tau = sp.Symbol("tau", positive=True)
 

@@ -22,11 +22,7 @@ import sympy as sp
 
 from .dispersion import branches
 from .errors import NotSupportedError
-from .pde import SAMPLE_VALUES, LinearPDE, k, s
-
-#: time (or the extra axis of the boundary reading), and the radius |x − x'|.
-t = sp.Symbol("t", positive=True)
-r = sp.Symbol("r", positive=True)
+from .pde import SAMPLE_VALUES, LinearPDE, k, s, t
 
 
 def sample_point(pde: LinearPDE, seed: int, extra: dict | None = None) -> dict:

@@ -87,6 +87,9 @@ kx, ky, kz = sp.symbols("kx ky kz", real=True)
 AXIS_K = {"x": kx, "y": ky, "z": kz}
 #: the symbolic dimension used when --dim is omitted.
 N = sp.Symbol("N", positive=True, integer=True)
+#: time (or the extra axis of the boundary reading), and the radius |x − x'| of real-space kernels.
+t = sp.Symbol("t", positive=True)
+r = sp.Symbol("r", positive=True)
 
 ASSUMPTIONS = {
     "positive": {"positive": True},

@@ -20,8 +20,7 @@ import sympy as sp
 from analytic.errors import PDEInputError
 from analytic.grammar import parse
 from analytic.outcome import Holds
-from analytic.green import r, t
-from analytic.pde import LinearPDE, k, latex, s, text
+from analytic.pde import LinearPDE, k, latex, r, s, t, text
 from analytic.closed_forms import apply_local
 from analytic.grammar import operator_latex, operator_text
 from numeric import hankel

@@ -25,9 +25,9 @@ from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.closed_forms import RealSpaceKernels, local_terms, radial_laplacian, real_space
 from analytic.errors import BudgetExceeded, NotSupportedError, PDEInputError
 from analytic.outcome import Generative, Holds
-from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green, r, t
+from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green
 from analytic.grammar import operator_latex, operator_text
-from analytic.pde import LinearPDE, k, latex, text
+from analytic.pde import LinearPDE, k, latex, r, t, text
 from numeric import conditions as kernel_conditions, hankel
 from numeric.dispersion_scan import envelope, parameter_samples, scan
 from numeric.lambdified import mp_function, np_function

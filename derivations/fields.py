@@ -18,10 +18,9 @@ import sympy as sp
 
 from analytic.closed_forms import real_space
 from analytic.errors import NotSupportedError, ParameterError, PDEInputError
-from analytic.green import r, t
-from analytic.pde import k
+from analytic.pde import k, r, t
 from numeric.compiled import gauss_cauchy
-from numeric.fields import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
+from numeric.empirical import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
 from numeric.kernels import RadialKernels
 from numeric.lambdified import np_function
 from numeric.logdomain import BalancedFluxKernel, ClosedKernel, TableKernel, ZeroKernel

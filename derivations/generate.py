@@ -19,12 +19,11 @@ import sympy as sp
 from analytic.budget import DEFAULT_BUDGET_S
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.outcome import GeneratorOutcome
-from analytic.green import t
-from analytic.pde import k
+from analytic.pde import k, t
 from numeric import conditions as kernel_conditions, datasets, metrics
 from numeric.dispersion_scan import envelope
-from numeric.fields import _checked_points
-from numeric.generators import heavy_share, integrate, log_times, sample_prior
+from numeric.empirical import _checked_points
+from numeric.particles import heavy_share, integrate, log_times, sample_prior
 from numeric.lambdified import np_function
 from .check import sample_values
 from analytic.grammar import parse

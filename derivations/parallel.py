@@ -3,7 +3,7 @@
 `client_for(address, workers)`: None for "serial" (this process, one piece after another); a Client of the
 scheduler at ``address`` (tcp://HOST:PORT, started with `dask scheduler` and `dask worker ADDRESS`); else a
 LocalCluster of one single-threaded worker process per core (GENPHYS_THREADS=1 in each, so the hot loops of
-numeric.fields do not start a thread per core in every worker; give remote workers the same when they are one per
+numeric.empirical do not start a thread per core in every worker; give remote workers the same when they are one per
 core). The LocalCluster's workers are not daemonic, so a piece may fork its own children — the symbolic steps'
 time budget (analytic.budget) does.
 `completed(client, fn, jobs)` yields (index, fn(*job)) in the order the pieces finish.
@@ -31,7 +31,7 @@ def client_for(address: str | None, workers: int | None = None):
         except (OSError, TimeoutError, ValueError) as exc:
             raise PDEInputError(f"--scheduler {address!r}: cannot reach a Dask scheduler there ({exc}); start one "
                                 "with `dask scheduler` and `dask worker ADDRESS`, or drop --scheduler") from None
-    from numeric.fields import WORKERS
+    from numeric.empirical import WORKERS
 
     # distributed sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive mmap threshold: every
     # array over 128 KiB is then fresh pages, 14x the page faults and 1.5x the time on NumPy work (measured here)

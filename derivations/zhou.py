@@ -647,7 +647,7 @@ def reverse_cumulants(data, n_samples: int = 2000, steps: int = 60, T: float = 2
     import numpy as np
 
     from numeric import statistics
-    from numeric.generators import integrate, log_times, sample_prior
+    from numeric.particles import integrate, log_times, sample_prior
     from .fields import field as make_field
     from .generate import heat_derivation
 

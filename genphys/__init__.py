@@ -96,7 +96,7 @@ from derivations.fields import field
 from derivations.generate import Generation, generate, outcome, verify
 from derivations import driven, thermo, zhou
 from numeric.datasets import builtin as dataset
-from numeric.fields import EmpiricalField
+from numeric.empirical import EmpiricalField
 from numeric.metrics import TwoSampleTest, two_sample_test as score
 from numeric.mixture import GaussianMixture
 

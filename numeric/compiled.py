@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from analytic.green import r, t
+from analytic.pde import r, t
 from .logdomain import _const
 
 try:  # optional (the 'fast' extra): the NumPy path is the reference and runs everywhere

@@ -19,7 +19,7 @@ from scipy.integrate import cumulative_simpson, simpson
 from scipy.interpolate import CubicSpline
 
 from analytic.errors import NotSupportedError
-from analytic.green import r, t
+from analytic.pde import r, t
 from . import hankel
 from .special import log_kv
 

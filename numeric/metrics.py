@@ -34,6 +34,7 @@ import scipy.spatial.distance
 from analytic.outcome import GeneratorOutcome
 
 from . import statistics
+from .particles import systematic_resample
 
 PAIRS_PER_CHUNK = 1 << 22
 
@@ -274,11 +275,3 @@ def report(samples, held_out, train, baseline_split, weights=None) -> dict:
         "memorisation": memorisation(samples, train),
         "cumulants": {"samples": cumulants(samples), "data": cumulants(held_out)},
     }
-
-
-def systematic_resample(weights, rng) -> np.ndarray:
-    """Indices drawn by systematic resampling (one uniform, n evenly spaced points on the CDF)."""
-    n = len(weights)
-    cdf = np.cumsum(weights / weights.sum())
-    cdf[-1] = 1.0
-    return np.searchsorted(cdf, (rng.random() + np.arange(n)) / n)

@@ -12,13 +12,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from analytic.green import r, t
-from analytic.pde import k
+from analytic.pde import k, r, t
 from derivations.check import sample_values
 from numeric import hankel
 from numeric.dispersion_scan import spectrum
-from numeric.fields import grid
-from numeric.metrics import systematic_resample
+from numeric.empirical import grid
+from numeric.particles import systematic_resample
 from numeric.lambdified import np_function, np_real_function
 
 

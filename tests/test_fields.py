@@ -8,11 +8,11 @@ import pytest
 import sympy as sp
 
 from analytic.errors import NotSupportedError, ParameterError, PDEInputError
-from analytic.green import r, t
+from analytic.pde import r, t
 from analytic.grammar import parse
 from derivations.derive import derive
 from derivations.fields import field
-from numeric.fields import grid
+from numeric.empirical import grid
 from numeric.logdomain import TableKernel
 from numeric.special import log_kv
 

@@ -11,14 +11,13 @@ from scipy import stats
 from analytic.errors import NotSupportedError, PDEInputError
 from analytic.grammar import parse
 from analytic.outcome import GeneratorOutcome
-from analytic.green import t
-from analytic.pde import k
+from analytic.pde import k, t
 from derivations.derive import derive
 from derivations.fields import field
 from derivations.generate import Splits, data_splits, generate, outcome
 from genphys.cli import main
 from numeric import datasets, metrics
-from numeric.generators import _numeric_radii, integrate, log_mass, log_times, poisson_kernels, radial_draws, sample_prior
+from numeric.particles import _numeric_radii, integrate, log_mass, log_times, poisson_kernels, radial_draws, sample_prior, systematic_resample
 
 
 def _derived(text, params=()):
@@ -51,7 +50,7 @@ def test_other_metrics_separate_equal_from_different_sets(rng):
 
 def test_systematic_resampling_keeps_proportions(rng):
     w = np.array([0.1, 0.6, 0.3])
-    idx = metrics.systematic_resample(np.repeat(w, 1000) / 1000, rng)
+    idx = systematic_resample(np.repeat(w, 1000) / 1000, rng)
     counts = np.bincount(idx // 1000, minlength=3) / len(idx)
     assert counts == pytest.approx(w, abs=1e-3)
 

@@ -16,9 +16,9 @@ from analytic.closed_forms import real_space
 from analytic.dispersion import default_mode
 from analytic.errors import NotSupportedError
 from analytic.grammar import parse
-from analytic.green import assert_vanishes, density_flow, fourier_green, r, t
+from analytic.green import assert_vanishes, density_flow, fourier_green
 from analytic.pde import N as N_sym
-from analytic.pde import k
+from analytic.pde import k, r, t
 from analytic.outcome import Holds
 from derivations.catalog import CATALOG
 from derivations.derive import derive, to_json

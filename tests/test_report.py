@@ -11,8 +11,7 @@ import pytest
 import sympy as sp
 
 from analytic.grammar import operator_latex, parse
-from analytic.green import r, t
-from analytic.pde import k, latex, s
+from analytic.pde import k, latex, r, s, t
 from derivations.check import check
 from derivations.derive import derive
 from genphys.cli import main

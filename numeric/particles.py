@@ -1,7 +1,7 @@
 """Learned-free particle generators (GenPhys Algorithm 1, steps 4–5, with no neural network).
 
 The velocity (and the birth/death rate) comes exactly from the data through the empirical field
-(`numeric.fields.EmpiricalField`). Particles start from the prior x(T) ~ p(x, T) and follow the
+(`numeric.empirical.EmpiricalField`). Particles start from the prior x(T) ~ p(x, T) and follow the
 backward ODE dx/dt = v(x, t) from T to t_min, in log-time s = log t (dx/ds = t v). With R ≠ 0
 each particle carries a log-weight with d log w/ds = t R/p — the particles' weighted measure then
 obeys ∂p/∂t + ∇·(p v) = R — so backward, w ← w·exp(−∫ R/p dt); weights are resampled
@@ -35,12 +35,11 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 from analytic.errors import NotSupportedError, PDEInputError
-from analytic.green import r, t
+from analytic.pde import r, t
 from .compiled import gauss_cauchy
-from .fields import EmpiricalField
+from .empirical import EmpiricalField
 from .logdomain import ClosedKernel, ZeroKernel, radial_logs, zoomed_grid
 from .kernels import RadialKernels
-from .metrics import systematic_resample
 
 INTEGRATORS = ("heun", "euler", "rk45")
 PRIORS = ("exact", "independent")
@@ -115,6 +114,14 @@ def heavy_share(field_) -> float:
     """DEFENSIVE where the rate R/p varies in space (a Bessel or tabulated R), else 0 (no weights needed)."""
     kernels = field_.kernels
     return 0.0 if kernels.rate_free or kernels.family is not None else DEFENSIVE
+
+
+def systematic_resample(weights, rng) -> np.ndarray:
+    """Indices drawn by systematic resampling (one uniform, n evenly spaced points on the CDF)."""
+    n = len(weights)
+    cdf = np.cumsum(weights / weights.sum())
+    cdf[-1] = 1.0
+    return np.searchsorted(cdf, (rng.random() + np.arange(n)) / n)
 
 
 def sample_prior(field_, T: float, n: int, kind: str, rng: np.random.Generator,
