@@ -1,14 +1,11 @@
-"""Fourier-side Green's function G̃(k, t) and the generic density flow (p, J, R) of a LinearPDE.
+"""Fourier-side Green's function G̃(k, t) of a LinearPDE (its density flow: analytic/flow.py).
 
 Conventions (README, "Conventions"): L(s, k) is the symbol with s = ∂t and ∇² → q = −k².
 - evolution: L(∂t, ∇²) G = δ(x) δ(t), causal, so G̃ = Σ_j Res_{s=s_j} e^{st} / L(s, k);
 - boundary:  the solution of L G̃ = 0 for t > 0 that decays at large k (one kept branch s_b),
   normalised so that p̃(k, 0+) = 1, i.e. p(x, 0+) = δ(x) and the total mass at t = 0+ is 1.
 
-Density flow (Algorithm 1, step 1), for any symbol the parser accepts:
-    L(s, q) = L(0, q) + s M(s, q),   L(0, q) = L(0, 0) + q Q(q),
-    L φ = ∂t(M φ) + ∇·(∇ Q φ) + L(0, 0) φ,
-so p = σ M φ, J = σ ∇ Q φ, R = −σ L(0, 0) φ with σ = ±1 the sign of the mass of M G at t = 0+.
+M(s, k) = (L(s, k) − L(0, k)) / s (`time_part`) carries the density; the normalisation uses it.
 Every object checks its own mathematics when built.
 """
 
@@ -72,24 +69,6 @@ class FourierGreen:
     checks: tuple
 
 
-@dataclass(frozen=True)
-class DensityFlow:
-    """p = σ M φ, J = σ ∇(Q φ), R = −σ L(0,0) φ, and their Fourier-side kernels for one source.
-
-    ``M`` is a polynomial in s (= ∂t) with k-dependent coefficients, ``Q`` a function of k
-    (polynomial in q = −k² for local operators); the hatted kernels are for φ = G.
-    """
-
-    sigma: int
-    M: sp.Expr
-    Q: sp.Expr
-    L00: sp.Expr
-    p_hat: sp.Expr  # p̃(k, t)
-    QG_hat: sp.Expr  # Fourier transform of Q G, so J = σ ∇(Q G)
-    R_hat: sp.Expr  # R̃(k, t)
-    checks: tuple
-
-
 def fourier_green(pde: LinearPDE, mode: str) -> FourierGreen:
     """G̃(k, t) in the given reading, self-checked (ODE in t, initial/jump conditions or decay)."""
     if not pde.isotropic:
@@ -110,15 +89,15 @@ def fourier_green(pde: LinearPDE, mode: str) -> FourierGreen:
                   for m, (a, b) in enumerate(zip(initial, expected))]
     else:
         s_b = _tidy_radicals(_decaying_branch(pde, [b.s for b in found if b.multiplicity == 1]))
-        M_b = _M(L).subs(s, s_b)
+        M_b = time_part(L).subs(s, s_b)
         G_hat = sp.exp(s_b * t) / M_b
         used = (s_b,)
-        checks = [assert_vanishes(apply_in_t(_M(L), G_hat).subs(t, 0) - 1, pde, "p̃(k, 0+) = 1 (mass 1, p = δ at t = 0+)")]
+        checks = [assert_vanishes(apply_in_t(time_part(L), G_hat).subs(t, 0) - 1, pde, "p̃(k, 0+) = 1 (mass 1, p = δ at t = 0+)")]
     checks.append(assert_vanishes(apply_in_t(L, G_hat), pde, "L(∂t, k) G̃ = 0 for t > 0"))
     return FourierGreen(mode, G_hat, used, tuple(checks))
 
 
-def _M(L: sp.Expr) -> sp.Expr:
+def time_part(L: sp.Expr) -> sp.Expr:
     """M(s, k) = (L(s, k) − L(0, k)) / s: the operator whose time derivative carries the density."""
     return sp.expand(sp.cancel((L - L.subs(s, 0)) / s))
 
@@ -164,25 +143,3 @@ def _decaying_branch(pde: LinearPDE, candidates: list) -> sp.Expr:
         raise NotSupportedError("not supported yet: which branch decays depends on the parameters; "
                                 "declare their signs with --param")
     return picks.pop()
-
-
-def density_flow(pde: LinearPDE, green: FourierGreen) -> DensityFlow:
-    """The generic density flow and its kernels for φ = G, checked by substitution."""
-    L = sp.expand(pde.symbol)
-    M = _M(L)
-    L0k = L.subs(s, 0)
-    L00 = sp.simplify(L0k.subs(k, 0))
-    Q = sp.simplify((L0k - L00) / (-k**2))
-    checks = [assert_vanishes(s * M + (-k**2) * Q + L00 - L, pde, "L = s M + q Q + L(0,0) (q = -k^2)")]
-    mass = sp.limit(sp.limit(apply_in_t(M, green.G_hat), k, 0, "+"), t, 0, "+")
-    mass = sp.simplify(mass)
-    if mass not in (1, -1):
-        raise NotSupportedError(f"not supported yet: the mass of M G at t = 0+ is {sp.sstr(mass)}, not ±1")
-    sigma = int(mass)
-    p_hat = sp.simplify(sigma * apply_in_t(M, green.G_hat))
-    QG_hat = sp.simplify(Q * green.G_hat)
-    R_hat = -sigma * L00 * green.G_hat
-    # ∂t p + ∇·J − R, with ∇·∇ → −k², must be σ L(∂t) G̃ = 0 for t > 0
-    residual = sp.diff(p_hat, t) + sigma * (-k**2) * QG_hat - R_hat
-    checks.append(assert_vanishes(residual, pde, "∂t p̃ − k² σ Q G̃ − R̃ = 0 (flow reproduces L G = 0)"))
-    return DensityFlow(sigma, M, Q, L00, p_hat, QG_hat, R_hat, tuple(checks))

@@ -25,7 +25,8 @@ from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.closed_forms import RealSpaceKernels, local_terms, radial_laplacian, real_space
 from analytic.errors import BudgetExceeded, NotSupportedError, PDEInputError
 from analytic.outcome import Generative, Holds
-from analytic.green import DensityFlow, FourierGreen, density_flow, fourier_green
+from analytic.flow import DensityFlow, density_flow
+from analytic.green import FourierGreen, fourier_green
 from analytic.grammar import operator_latex, operator_text
 from analytic.pde import LinearPDE, k, latex, r, t, text
 from numeric import conditions as kernel_conditions, hankel

@@ -16,7 +16,8 @@ from analytic.closed_forms import real_space
 from analytic.dispersion import default_mode
 from analytic.errors import NotSupportedError
 from analytic.grammar import parse
-from analytic.green import assert_vanishes, density_flow, fourier_green
+from analytic.flow import density_flow
+from analytic.green import assert_vanishes, fourier_green
 from analytic.pde import N as N_sym
 from analytic.pde import k, r, t
 from analytic.outcome import Holds
