@@ -30,8 +30,11 @@ from analytic.green import FourierGreen, fourier_green
 from analytic.grammar import operator_latex, operator_text
 from analytic.pde import LinearPDE, k, latex, r, t, text
 from numeric import conditions as kernel_conditions, hankel
+from numeric.compiled import gauss_cauchy
 from numeric.dispersion_scan import envelope, parameter_samples, scan
+from numeric.kernels import RadialKernels
 from numeric.lambdified import mp_function, np_function
+from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
 from .check import CheckResult, _jsonable, check, criterion_latex, sample_values
 
 DEFAULT_DIMS = (1, 2, 3)
@@ -384,8 +387,9 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
             c2.append(kernel_conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
             continue
         try:
-            evaluate, source = _kernel_functions(d, N, values)
-            c1.append(kernel_conditions.c1_scan(sample, N, evaluate, p_norm, source))
+            kernels = radial_kernels(d, N, values, shortcuts=False)
+            c1.append(kernel_conditions.c1_scan(sample, N, kernel_conditions.evaluator(kernels), p_norm,
+                                                _kernel_sources(kernels)))
         except NotSupportedError as exc:
             c1.append(kernel_conditions.C1Sample(sample, N, None, str(exc)))
         except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
@@ -395,22 +399,42 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
     return c1, c2
 
 
-def _kernel_functions(d: Derivation, N: int, values: dict):
-    """The C1 evaluator for dimension N: closed forms where checked ones exist, FFTLog tables otherwise."""
+def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True) -> RadialKernels:
+    """The log-domain kernels P, j, R in dimension N at these parameter values: the closed form where derive found
+    and checked one, else the FFTLog table of the Fourier kernel, zero where either vanishes; C1 and the fields
+    both take them. ``shortcuts``: also j/P where it is free of r and the fused loops' constants (the fields)."""
+    if N not in d.kernels:
+        d.kernels[N] = real_space(d.green, d.flow, N)
+        _verify_closed_forms(d, N)
     ks = d.kernels[N]
-    out, sources = {}, []
     fourier = fourier_kernels(d, N)
+    out = {}
     for name, closed in (("P", ks.P), ("j", ks.j), ("R", ks.R)):
         f_hat, dim, factor = fourier[name]
         if f_hat == 0 or (closed is not None and closed.expr == 0):
-            out[name] = None
+            out[name] = ZeroKernel()
         elif closed is not None:
-            out[name] = ("closed", mp_function(closed.expr.subs(values), (r, t)))
-            sources.append(f"{name}: closed form")
+            out[name] = ClosedKernel(sp.sympify(closed.expr.subs(values)))  # safe: internal expression
         else:
-            out[name] = ("table", kernel_conditions.table_kernel(np_function(f_hat.subs(values), (k, t)), dim, factor))
-            sources.append(f"{name}: FFTLog table")
-    return kernel_conditions.evaluator(out["P"], out["j"], out["R"]), "; ".join(sources)
+            f_hat = f_hat.subs(values)
+            out[name] = TableKernel(np_function(f_hat, (k, t)), dim, factor, real=not f_hat.has(sp.I))
+    ratio_kernel = family = None
+    if shortcuts and ks.P is not None and ks.j is not None and ks.j.expr != 0:
+        # simplify is quick on elementary kernels; Bessel ones get only the automatic cancellation (the
+        # Yukawa P and j share their K_ν factor, so j/P = 1/t), else the ratio stays per pair
+        ratio = (ks.j.expr / ks.P.expr).subs(values)
+        ratio = sp.powsimp(ratio) if ratio.has(sp.besselk) else sp.simplify(ratio)
+        if not ratio.has(r):  # heat: 1/(2t); Poisson and Yukawa: 1/t — v needs no per-pair j at all
+            ratio_kernel = ClosedKernel(ratio)
+            family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
+    return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family)
+
+
+def _kernel_sources(kernels: RadialKernels) -> str:
+    """Which evaluation C1 used for each kernel (zero kernels need none)."""
+    kind = {ClosedKernel: "closed form", TableKernel: "FFTLog table"}
+    return "; ".join(f"{name}: {kind[type(kernel)]}" for name, kernel in
+                     (("P", kernels.P), ("j", kernels.j), ("R", kernels.R)) if type(kernel) in kind)
 
 
 def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:

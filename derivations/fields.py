@@ -1,7 +1,7 @@
 """`field`: the empirical p, v, R of data under a derived PDE (the facade's genphys.field).
 
-Turns a Derivation's real-space kernels for the data's dimension into log-domain kernels: closed
-forms (checked by derive) are compiled, the rest become FFTLog tables of their Fourier kernels.
+The kernels are derive's `radial_kernels` for the data's dimension (closed forms checked by derive, FFTLog tables
+of the Fourier kernels otherwise: the same ones C1 decides on).
 
 ``flow="balanced"`` (PDEs with R ≠ 0): the same densities carried without births or deaths. The
 normalised density p/M, M(t) = ∫p = p̃(0, t), obeys ∂t(p/M) + ∇·((J − U)/M) = 0 with ∇·U = R − p Ṁ/M,
@@ -16,15 +16,13 @@ import math
 
 import sympy as sp
 
-from analytic.closed_forms import real_space
 from analytic.errors import NotSupportedError, ParameterError, PDEInputError
-from analytic.pde import k, r, t
-from numeric.compiled import gauss_cauchy
+from analytic.pde import k, t
 from numeric.empirical import DEFAULT_TILE_PAIRS, EmpiricalField, _checked_points
 from numeric.kernels import RadialKernels
 from numeric.lambdified import np_function
 from numeric.logdomain import BalancedFluxKernel, ClosedKernel, TableKernel, ZeroKernel
-from .derive import Derivation, _verify_closed_forms, fourier_kernels
+from .derive import Derivation, radial_kernels
 
 
 def _parameter_values(d: Derivation, params: dict | None) -> dict:
@@ -47,38 +45,6 @@ def _parameter_values(d: Derivation, params: dict | None) -> dict:
     return out
 
 
-def kernels(d: Derivation, N: int, values: dict) -> RadialKernels:
-    """Log-domain kernels P, j, R in dimension N (closed where derive found and checked one), with j/P and the
-    fused loops' constants where they apply."""
-    if d.unsupported:
-        raise NotSupportedError(d.unsupported)
-    if N not in d.kernels:
-        d.kernels[N] = real_space(d.green, d.flow, N)
-        _verify_closed_forms(d, N)
-    ks = d.kernels[N]
-    fourier = fourier_kernels(d, N)
-    out, ratio_kernel, family = {}, None, None
-    for name, closed in (("P", ks.P), ("j", ks.j), ("R", ks.R)):
-        f_hat, dim, factor = fourier[name]
-        if f_hat == 0 or (closed is not None and closed.expr == 0):
-            out[name] = ZeroKernel()
-        elif closed is not None:
-            out[name] = ClosedKernel(sp.sympify(closed.expr.subs(values)))  # safe: internal expression
-        else:
-            if f_hat.subs(values).has(sp.I):
-                raise NotSupportedError(f"not supported yet: the {name} kernel is complex (p is not real, C1 fails)")
-            out[name] = TableKernel(np_function(f_hat.subs(values), (k, t)), dim, factor)
-    if ks.P is not None and ks.j is not None and ks.j.expr != 0:
-        # simplify is quick on elementary kernels; Bessel ones get only the automatic cancellation (the
-        # Yukawa P and j share their K_ν factor, so j/P = 1/t), else the ratio stays per pair
-        ratio = (ks.j.expr / ks.P.expr).subs(values)
-        ratio = sp.powsimp(ratio) if ratio.has(sp.besselk) else sp.simplify(ratio)
-        if not ratio.has(r):  # heat: 1/(2t); Poisson and Yukawa: 1/t — v needs no per-pair j at all
-            ratio_kernel = ClosedKernel(ratio)
-            family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
-    return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family)
-
-
 FLOWS = ("branching", "balanced")
 
 
@@ -94,7 +60,7 @@ def balanced_flux_hat(d: Derivation, values: dict) -> sp.Expr:
 
 def balanced(d: Derivation, N: int, values: dict) -> RadialKernels:
     """Kernels of the birth-free flow (module docstring): P as usual, the balanced flux as a table, R = 0."""
-    out = kernels(d, N, values)
+    out = radial_kernels(d, N, values)
     if out.rate_free:
         return out
     if all(isinstance(kernel, ClosedKernel) for kernel in (out.P, out.j, out.R)):  # real space: any N
@@ -115,5 +81,5 @@ def field(d: Derivation, data, weights=None, values: dict | None = None, device:
         raise PDEInputError(f"flow={flow!r} is not known; use branching or balanced")
     data = _checked_points("data", data)
     values = _parameter_values(d, values)
-    ks = (balanced if flow == "balanced" else kernels)(d, data.shape[1], values)
+    ks = (balanced if flow == "balanced" else radial_kernels)(d, data.shape[1], values)
     return EmpiricalField(ks, data, weights, device, dtype, tile_pairs, backend)

@@ -23,7 +23,6 @@ import numpy as np
 import scipy.special
 from scipy.integrate import simpson
 
-from . import hankel
 
 # C1's grid: t on 13 log-spaced values in [1e-3, 1e3], r on 25 exponents (six decades) around the kernel's width
 T_GRID = tuple(10.0 ** e for e in np.linspace(-3, 3, 13))
@@ -137,27 +136,17 @@ def _keep_sign(x) -> float:
     return value
 
 
-def evaluator(P, j, R):
-    """Combine per-kernel evaluators into (radii, t) -> (P, v = r j/P, R/P, error of P).
+def evaluator(kernels):
+    """(radii, t) -> (P, v = r j/P, R/P, error of P) from the `reference` evaluations of a `RadialKernels`' P, j, R.
 
-    Each of P, j, R is ("closed", mpmath f(r, t)), ("table", (radii, t) -> (values, error)) or None
-    (identically zero). Closed forms are evaluated at 30 digits and the ratios formed before any
-    rounding to doubles, so far tails (e^{−10^6}) keep their sign and finite ratios.
+    Closed forms come at 30 digits and the ratios are formed before any rounding to doubles, so far tails
+    (e^{−10^6}) keep their sign and finite ratios; tables come with their error estimates.
     """
     @np.errstate(under="ignore")
     def evaluate(radii, t):
-        n = len(radii)
         values, errors = {}, {}
-        for name, kernel in (("P", P), ("j", j), ("R", R)):
-            errors[name] = np.zeros(n)
-            if kernel is None:
-                values[name] = [0] * n
-            elif kernel[0] == "closed":
-                with mpmath.workdps(30):
-                    values[name] = [mpmath.mpc(kernel[1](mpmath.mpf(float(rr)), mpmath.mpf(float(t)))) for rr in radii]
-            else:
-                vals, errors[name] = kernel[1](radii, t)
-                values[name] = list(vals)
+        for name in ("P", "j", "R"):
+            values[name], errors[name] = getattr(kernels, name).reference(radii, t)
         out_P, out_v, out_R = [], [], []
         with mpmath.workdps(30):
             for i, rr in enumerate(radii):
@@ -169,15 +158,6 @@ def evaluator(P, j, R):
                                                                errors["P"][i])
                     out.append(abs(complex(num / p_i)) if decidable else float("nan"))
         return np.array(out_P), np.array(out_v), np.array(out_R), errors["P"]
-    return evaluate
-
-
-def table_kernel(f_np, N: int, factor: float = 1.0):
-    """(r_array, t) -> (values, error) from an FFTLog profile of f̃(k, t) in N dimensions."""
-    @np.errstate(under="ignore")
-    def evaluate(radii, t):
-        prof = hankel.profile(lambda kk: f_np(kk, t), N)
-        return factor * np.asarray(prof.at(radii), dtype=complex), abs(factor) * prof.error_at(radii)
     return evaluate
 
 

@@ -132,6 +132,7 @@ class EmpiricalField:
             raise PDEInputError("weights must be finite, non-negative and not all zero")
         if not isinstance(kernels, RadialKernels):
             raise TypeError("internal: kernels must be RadialKernels")
+        kernels.check_field()
         self.xp = array_module(device)
         self.dtype, self.N, self.n = dtype, N, n
         self.data, self.weights = data, weights / weights.sum()

@@ -6,8 +6,9 @@ Each member is a `logdomain.LogKernel` (a closed form, an FFTLog table or zero) 
 array module. Two optional members let the field skip work: ``j_over_P``, the ratio j/P where it is free of r
 (heat 1/(2t); Poisson and Yukawa 1/t), so that J comes from p's own sums per tile, and ``family``, the constants of
 the fused CPU loops where P, j, R are Gauss–Cauchy kernels (heat, Poisson: `compiled.gauss_cauchy`).
-`EmpiricalField`, the priors and the balanced flow take this type; `derivations.fields.kernels` builds it from a
-derivation, the dimension and the parameter values.
+C1 (`conditions.evaluator`, through each member's reference evaluation), `EmpiricalField`, the priors and the
+balanced flow take this type; `derivations.derive.radial_kernels` builds it from a derivation, the dimension and
+the parameter values.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class RadialKernels:
             raise TypeError("internal: P, j, R (and j_over_P) must be LogKernel objects")
         if self.family is not None and not isinstance(self.family, GaussCauchy):
             raise TypeError("internal: family must be a GaussCauchy")
+
+    def check_field(self) -> None:
+        """Raise NotSupportedError where a field cannot evaluate a member (complex, or with a wave front)."""
+        for name, kernel in (("P", self.P), ("j", self.j), ("R", self.R), ("j/P", self.j_over_P)):
+            if kernel is not None:
+                kernel.check_field(name)
 
     @property
     def needs_r(self) -> bool:

@@ -1,5 +1,10 @@
 """Radial kernels in the log domain: (log|f|, sign f) for closed forms f(r, t), and for FFTLog tables.
 
+Each kernel has two evaluations: ``log_abs_sign`` on arrays (the fields, in double precision) and ``reference``
+at given radii (C1's sign decisions: closed forms in mpmath at 30 digits, tables with their error estimate).
+A kernel the fields cannot evaluate (complex, or with a wave front) is still a kernel: C1 decides against it,
+and ``check_field`` refuses it where a field is built.
+
 A closed form is compiled once into array code that never forms |f| itself: products add logs,
 sums are signed log-sum-exps, K_ν goes through `log_kv`, and every factor free of r is
 evaluated per call in mpmath (so (4πt)^(−N/2) or Γ((N+1)/2) at N = 3072 stay finite). Only
@@ -21,6 +26,7 @@ from scipy.interpolate import CubicSpline
 from analytic.errors import NotSupportedError
 from analytic.pde import r, t
 from . import hankel
+from .lambdified import mp_function
 from .special import log_kv
 
 
@@ -35,10 +41,20 @@ class LogKernel:
     def log_abs_sign(self, rr, r2, tt: float, xp):  # pragma: no cover - interface
         raise NotImplementedError
 
+    def reference(self, radii, tt: float) -> tuple[list, np.ndarray]:
+        """(values at ``radii``, mpmath or complex, and their absolute error bounds) for C1's decisions."""
+        raise NotImplementedError(f"internal: {type(self).__name__} has no reference evaluation")
+
+    def check_field(self, name: str) -> None:
+        """Raise NotSupportedError when a field cannot evaluate this kernel (``name``: P, j or R)."""
+
 
 class ZeroKernel(LogKernel):
     def log_abs_sign(self, rr, r2, tt, xp):
         return xp.full(r2.shape, -xp.inf, dtype=r2.dtype), xp.zeros(r2.shape, dtype=r2.dtype)
+
+    def reference(self, radii, tt):
+        return [0] * len(radii), np.zeros(len(radii))
 
 
 class ClosedKernel(LogKernel):
@@ -48,24 +64,38 @@ class ClosedKernel(LogKernel):
         extra = expr.free_symbols - {r, t}
         if extra:
             raise ValueError(f"internal: kernel has free symbols {sorted(map(str, extra))}")
-        if expr.has(sp.I):
-            raise NotSupportedError("not supported yet: complex kernels (p is not real, so C1 fails)")
-        if expr.has(sp.Heaviside, sp.DiracDelta):
-            raise NotSupportedError("not supported yet: fields of kernels with wave fronts (Heaviside/δ); "
-                                    "such PDEs fail C1 anyway")
         self.expr = expr
-        self._log = _compile_log(expr)
+        self._log = self._mp = None  # compiled on first use
         # odd powers of r need the square root of the tile's r²; even kernels (heat, Poisson) skip it
         self.needs_r = _bare(expr, r)
 
+    def check_field(self, name: str = "") -> None:
+        if self.expr.has(sp.I):
+            raise NotSupportedError("not supported yet: complex kernels (p is not real, so C1 fails)")
+        if self.expr.has(sp.Heaviside, sp.DiracDelta):
+            raise NotSupportedError("not supported yet: fields of kernels with wave fronts (Heaviside/δ); "
+                                    "such PDEs fail C1 anyway")
+        if self._log is None:
+            self._log = _compile_log(self.expr)
+
     def log_abs_sign(self, rr, r2, tt, xp):
         """log|f| as an array of the tile's shape; the sign may stay a scalar (broadcasts)."""
+        if self._log is None:
+            self.check_field()
         if rr is None and self.needs_r:
             rr = xp.sqrt(r2)
         L, S = self._log({"r": rr, "r2": r2, "t": float(tt), "xp": xp})
         if not hasattr(L, "shape") or L.shape != r2.shape:
             L = L + xp.zeros_like(r2)
         return L, S
+
+    def reference(self, radii, tt):
+        """At 30 digits, so far tails (e^{−10^6}) keep their sign; exact up to that rounding."""
+        if self._mp is None:
+            self._mp = mp_function(self.expr, (r, t))
+        with mpmath.workdps(30):
+            values = [mpmath.mpc(self._mp(mpmath.mpf(float(rr)), mpmath.mpf(float(tt)))) for rr in radii]
+        return values, np.zeros(len(radii))
 
 
 def _bare(expr: sp.Expr, symbol: sp.Symbol) -> bool:
@@ -202,16 +232,38 @@ class TableKernel(LogKernel):
     so the same tables serve NumPy and CuPy.
     """
 
-    def __init__(self, f_np, N: int, factor: float = 1.0, cache_size: int = 64):
-        self.f_np, self.N, self.factor = f_np, N, factor
+    def __init__(self, f_np, N: int, factor: float = 1.0, cache_size: int = 64, real: bool = True):
+        """``f_np(k, t)``: f̃ on arrays of k; ``factor`` multiplies the transform in N dimensions; ``real``: whether
+        f̃ is real (a complex one is a kernel C1 decides on, not one a field can use)."""
+        self.f_np, self.N, self.factor, self.real = f_np, N, factor, real
         self._cache: dict = {}
+        self._profiles: dict = {}
         self._cache_size = cache_size
+
+    def check_field(self, name: str = "") -> None:
+        if not self.real:
+            raise NotSupportedError(f"not supported yet: the {name or 'field'} kernel is complex (p is not real, "
+                                    "C1 fails)")
+
+    @np.errstate(under="ignore")
+    def _profile(self, tt: float) -> hankel.Profile:
+        if tt not in self._profiles:
+            if len(self._profiles) >= self._cache_size:
+                self._profiles.pop(next(iter(self._profiles)))
+            self._profiles[tt] = hankel.profile(lambda kk: self.f_np(kk, tt), self.N)
+        return self._profiles[tt]
+
+    def reference(self, radii, tt):
+        """The FFTLog profile at ``radii`` and its error estimate (`hankel.Profile.error`)."""
+        prof = self._profile(float(tt))
+        return (list(self.factor * np.asarray(prof.at(radii), dtype=complex)),
+                abs(self.factor) * prof.error_at(radii))
 
     def _spline(self, tt: float):
         if tt not in self._cache:
             if len(self._cache) >= self._cache_size:
                 self._cache.pop(next(iter(self._cache)))
-            prof = hankel.profile(lambda kk: self.f_np(kk, tt), self.N)
+            prof = self._profile(tt)
             values = self.factor * np.real(prof.values)
             nonzero = values != 0
             signs = np.unique(np.sign(values[nonzero]))
@@ -251,8 +303,10 @@ class BalancedFluxKernel(TableKernel):
     Evaluated like a TableKernel (any array module).
     """
 
+    reference = LogKernel.reference  # built from closed forms, which C1 evaluates itself
+
     def __init__(self, P: ClosedKernel, j: ClosedKernel, R: ClosedKernel, N: int, cache_size: int = 64):
-        self.P, self.j, self.R, self.N = P, j, R, N
+        self.P, self.j, self.R, self.N, self.real = P, j, R, N, True
         self._cache: dict = {}
         self._cache_size = cache_size
 

@@ -290,7 +290,7 @@ def test_fused_loops_skip_far_blocks_without_changing_the_result(rng):
 
 def test_fused_family_constants_are_the_known_kernels():
     """Heat: b = −1/(4t), e = 0, j/P = 1/(2t); Poisson in N dims: b = 0, e = −(N+1)/2, A = t², j/P = 1/t."""
-    from derivations.fields import kernels
+    from derivations.derive import radial_kernels as kernels
     tt = 0.37
     heat = kernels(_derived("phi_t - lap(phi)", {}), 3, {}).family.constants(tt)
     log_p0, b, e, _, g, h = heat  # (A is unused when e = 0)
