@@ -46,7 +46,7 @@ import numpy as np
 import sympy as sp
 
 from analytic.pde import r, t
-from .logdomain import _const
+from .logdomain import log_constant
 
 try:  # optional (the 'fast' extra): the NumPy path is the reference and runs everywhere
     import numba
@@ -120,7 +120,7 @@ def gauss_cauchy(P: sp.Expr, j: sp.Expr, R: sp.Expr) -> GaussCauchy | None:
         return None
     if e == 0 and not sp.simplify(sp.diff(log_p, u, 2)) == 0:
         return None
-    return GaussCauchy(_const(P.subs(r, 0)), _const(b), _const(e), _const(a), _const(g), _const(h))
+    return GaussCauchy(log_constant(P.subs(r, 0)), log_constant(b), log_constant(e), log_constant(a), log_constant(g), log_constant(h))
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,6 +18,7 @@ from mpmath.libmp.libhyper import NoConvergence
 import sympy as sp
 
 from analytic.pde import SAMPLE_VALUES, LinearPDE, s
+from .lambdified import mp_function
 
 DPS = 40
 K_MIN_EXP, K_MAX_EXP = -4, 4
@@ -95,9 +96,7 @@ def _directions(dim: int) -> list[tuple]:
 def _coefficient_function(pde: LinearPDE):
     """mpmath function (k-components..., params...) -> coefficients of L in s, highest first."""
     coeffs = sp.Poly(pde.symbol, s).all_coeffs()
-    args = [*pde.kvars, *pde.param_symbols]
-    # dummify: argument names never come from user text (names are validated anyway)
-    return sp.lambdify(args, coeffs, modules="mpmath", dummify=True)
+    return mp_function(sp.Tuple(*coeffs), (*pde.kvars, *pde.param_symbols))
 
 
 def _roots(coeffs) -> list:

@@ -1,7 +1,9 @@
 """The one seam from SymPy expressions to callables (mpmath for reference values, NumPy for tables).
 
-Only internal symbols (k, r, t, and dummies) ever become lambdify arguments; parameter values are
-substituted before, so no user-chosen name is printed into generated code.
+Every `sp.lambdify` of the numeric layer is here. Arguments are replaced by dummies before printing (``dummify``),
+and parameter values are mostly substituted before, so no user-chosen name is printed into generated code.
+The other compiler, `logdomain`'s, writes log-domain array code (log|f| and sign, never |f|) that lambdify cannot;
+its constants in t come from here.
 Distributions: Heaviside(x) is evaluated pointwise (½ at 0), DiracDelta(x) is 0 away from its
 support and +inf on it, so a grid that hits a wave front shows it instead of hiding it.
 """
@@ -44,7 +46,7 @@ def _printable(expr: sp.Expr) -> sp.Expr:
 def mp_function(expr: sp.Expr, args: tuple):
     """Callable for mpmath numbers (high precision reference values)."""
     _check_closed(expr, args)
-    return sp.lambdify(args, _printable(expr), modules=[_MPMATH, "mpmath"])
+    return sp.lambdify(args, _printable(expr), modules=[_MPMATH, "mpmath"], dummify=True)
 
 
 def np_function(expr: sp.Expr, args: tuple):
@@ -59,7 +61,7 @@ def np_function(expr: sp.Expr, args: tuple):
     stable = sp.powsimp(expr, combine="exp")  # e^{−t√(k²+m²)} e^{mt} as one exponential: no 0 · inf
     if expr.has(sp.sinh, sp.cosh):
         stable = sp.powsimp(sp.expand(expr.rewrite(sp.exp)), combine="exp")
-    fn = sp.lambdify(args, stable, modules=[_NUMPY, "numpy"])
+    fn = sp.lambdify(args, stable, modules=[_NUMPY, "numpy"], dummify=True)
 
     def evaluate(*values):
         # kernels decay to 0 (underflow) or grow past the double range on purpose: callers handle both

@@ -107,9 +107,9 @@ def _bare(expr: sp.Expr, symbol: sp.Symbol) -> bool:
     return any(_bare(a, symbol) for a in expr.args)
 
 
-def _const(expr: sp.Expr):
+def log_constant(expr: sp.Expr):
     """(log|c|, sign c) of an expression in t only, at 30 digits (per call)."""
-    fn = sp.lambdify(t, expr, modules="mpmath") if expr.has(t) else None
+    fn = mp_function(expr, (t,)) if expr.has(t) else None
     value = None if fn else mpmath.mpmathify(sp.N(expr, 30))
 
     def evaluate(env):
@@ -125,7 +125,7 @@ def _const(expr: sp.Expr):
 def _compile_value(expr: sp.Expr):
     """Direct (not logged) array evaluation, for arguments of exp/log/Bessel functions."""
     if not expr.has(r):
-        c = _const(expr)
+        c = log_constant(expr)
         return lambda env: (lambda ls: ls[1] * math.exp(ls[0]) if ls[0] > -math.inf else 0.0)(c(env))
     if expr == r:
         return lambda env: env["r"]
@@ -153,7 +153,7 @@ def _compile_value(expr: sp.Expr):
 def _compile_log(expr: sp.Expr):
     """(log|f|, sign f) array code for f(r, t)."""
     if not expr.has(r):
-        return _const(expr)
+        return log_constant(expr)
     if expr == r:
         return lambda env: (env["xp"].log(env["r"]), 1.0)
     if isinstance(expr, sp.Mul):
