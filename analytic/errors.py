@@ -4,9 +4,13 @@ from __future__ import annotations
 
 
 class GenphysError(Exception):
-    """Base of every error the workbench raises on purpose."""
+    """Base of every error the workbench raises on purpose; ``kind`` (the JSON error type) is the class name."""
 
     kind = "GenphysError"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.kind = cls.__name__
 
 
 class PDEInputError(GenphysError, ValueError):
@@ -15,8 +19,6 @@ class PDEInputError(GenphysError, ValueError):
     ``column`` (1-based, within the text as typed) and ``token`` point at the offending piece
     when there is one.
     """
-
-    kind = "PDEInputError"
 
     def __init__(self, message: str, *, column: int | None = None, token: str | None = None):
         where = ""
@@ -30,40 +32,26 @@ class PDEInputError(GenphysError, ValueError):
 class PDESyntaxError(PDEInputError):
     """The text is not an expression of the PDE grammar."""
 
-    kind = "PDESyntaxError"
-
 
 class NonlinearTermError(PDEInputError):
     """A term is not linear in phi (phi**2, phi*phi_t, exp(phi), phi in a denominator)."""
-
-    kind = "NonlinearTermError"
 
 
 class VariableCoefficientError(PDEInputError):
     """A coefficient depends on x, y, z or t; only constant coefficients are supported."""
 
-    kind = "VariableCoefficientError"
-
 
 class UnsafeInputError(PDEInputError):
     """A construct the grammar never allows (attributes, subscripts, lambdas, huge powers...)."""
-
-    kind = "UnsafeInputError"
 
 
 class ParameterError(PDEInputError):
     """A parameter name or assumption is invalid."""
 
-    kind = "ParameterError"
-
 
 class NotSupportedError(GenphysError):
     """Valid input that this version cannot handle yet."""
 
-    kind = "NotSupportedError"
-
 
 class BudgetExceeded(GenphysError):
     """A symbolic step ran past its time budget."""
-
-    kind = "BudgetExceeded"

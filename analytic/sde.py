@@ -129,8 +129,6 @@ class LinearSDE:
 class NotLinearError(PDEInputError):
     """The drift is outside the linear class a(t)·X that a command needing Gaussian marginals was given."""
 
-    kind = "NotLinearError"
-
 
 def linear(sde: SDE) -> LinearSDE:
     """The linear-class form of ``sde`` (f and Ξ in closed form, checked by substitution), or NotLinearError

@@ -28,8 +28,6 @@ WEIGHT_TOLERANCE = 1e-9
 class MixtureInputError(PDEInputError):
     """A mixture that is not a probability density (weights, shapes, covariances)."""
 
-    kind = "MixtureInputError"
-
 
 class GaussianMixture:
     """Σ_k w_k N(m_k, C_k); ``covariances`` (K, d, d), or ``isotropic`` (one variance shared by every component)."""
