@@ -351,14 +351,14 @@ def to_json(result: CheckResult) -> dict:
         "criterion": {
             "holds": c.holds.value,
             "condition": None if c.condition is None else text(c.condition),
-            "witness": _jsonable(c.witness),
+            "witness": jsonable(c.witness),
             "method": c.method,
             "assumptions": list(c.assumptions),
             "agree": c.agree,
             "cases": cases,
             "regions": [{"condition": text(cell.condition), "holds": cell.holds, "source": cell.source,
                          "reason": cell.reason} for cell in c.cells],
-            "disagreements": _jsonable(list(c.disagreements)),
+            "disagreements": jsonable(list(c.disagreements)),
             "numeric_check": [_scan_json(sc) for sc in c.numeric],
             "notes": list(c.notes),
         },
@@ -420,12 +420,12 @@ def load_check(source, budget: float | None = DEFAULT_BUDGET_S) -> CheckResult:
     return result
 
 
-def _jsonable(value):
+def jsonable(value):
     """Plain JSON values: dicts and lists recursed, NumPy scalars as floats, NaN and ±inf as null."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -35,7 +35,7 @@ from numeric.dispersion_scan import envelope, parameter_samples, scan
 from numeric.kernels import RadialKernels
 from numeric.lambdified import mp_function, np_function
 from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
-from .check import CheckResult, _jsonable, check, criterion_latex, sample_values
+from .check import CheckResult, check, criterion_latex, jsonable, sample_values
 
 DEFAULT_DIMS = (1, 2, 3)
 MAX_SAMPLES = 4
@@ -507,7 +507,7 @@ def to_json(d: Derivation) -> dict:
             "QG_hat": text(d.flow.QG_hat), "R_hat": text(d.flow.R_hat), "checks": list(d.flow.checks),
             "kernels": {N: {name: v[name] for name in ("P", "j", "R")} for N, v in real.items()}}
     c1 = {"holds": d.c1_holds.value, "samples": [
-        {"params": c.params, "N": c.N, "holds": c.holds, "reason": c.reason, "where": _jsonable(c.where),
+        {"params": c.params, "N": c.N, "holds": c.holds, "reason": c.reason, "where": jsonable(c.where),
          "source": c.source, "undecided_points": c.undecided, "points": c.checked} for c in d.c1]}
     c2 = {"holds": d.c2_holds.value, "distance": kernel_conditions.C2_DISTANCE, "smoothing_width": kernel_conditions.C2_WIDTH,
           "samples": [{"params": c.params, "N": c.N, "T": list(c.T), "F": list(c.F), "holds": c.holds,

@@ -30,7 +30,7 @@ import numpy as np
 from analytic.errors import GenphysError, PDEInputError
 from analytic.grammar import parse
 from . import parallel
-from .check import _jsonable
+from .check import jsonable
 
 WHAT = ("check", "derive", "generate")
 #: the most grid points one sweep may have (each is at least a numeric scan)
@@ -159,7 +159,7 @@ def point(spec_json: dict, values: dict) -> dict:
                        findings=g.findings)
     except GenphysError as exc:  # this point cannot be computed: say why, keep the sweep going
         row.update(holds=None, error=" ".join(str(exc).split()))
-    return _jsonable(row)
+    return jsonable(row)
 
 
 def load(path: str, spec: Sweep) -> list[dict]:

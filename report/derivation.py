@@ -15,7 +15,7 @@ import sympy as sp
 from analytic.errors import PDEInputError
 from analytic.outcome import Holds
 from analytic.pde import latex
-from derivations.check import _jsonable
+from derivations.check import jsonable
 from derivations.derive import Derivation, flow_latex
 from numeric import conditions
 from numeric.metrics import TEST_ALPHA
@@ -44,7 +44,7 @@ def _where(where: dict | None) -> str:
     """Where C1 fails, numbers to 4 digits."""
     if not where:
         return "-"
-    return ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in _jsonable(where).items())
+    return ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in jsonable(where).items())
 
 
 def _tag(holds) -> str:
@@ -91,7 +91,7 @@ def derivation_blocks(d: Derivation, figures: dict | None = None, verification: 
              f": {_tag(cell.holds)}" + (" (numeric scan)" if cell.source == "numeric scan" else "") + ", ",
              cell.reason) for cell in crit.cells)))
     if crit.witness:
-        blocks.append(para("Witness (where it fails): ", json.dumps(_jsonable(crit.witness)), "."))
+        blocks.append(para("Witness (where it fails): ", json.dumps(jsonable(crit.witness)), "."))
     if crit.notes:
         blocks.append(Items(tuple((note,) for note in crit.notes)))
     if crit.assumptions:

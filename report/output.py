@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from analytic.errors import PDEInputError
-from derivations.check import _jsonable
+from derivations.check import jsonable
 
 MARKER = ".genphys-run"
 logger = logging.getLogger("genphys")
@@ -133,8 +133,8 @@ def run_folder(path, what: str, option: str = "--out"):
 
 
 def dumps(value, **kwargs) -> str:
-    """Strict JSON: non-finite floats as null (derivations.check._jsonable), anything else non-standard refused."""
-    return json.dumps(_jsonable(value), allow_nan=False, **kwargs)
+    """Strict JSON: non-finite floats as null (derivations.check.jsonable), anything else non-standard refused."""
+    return json.dumps(jsonable(value), allow_nan=False, **kwargs)
 
 
 def json_document(value, **kwargs) -> str:

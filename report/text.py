@@ -8,7 +8,7 @@ import sympy as sp
 
 from analytic.outcome import Holds
 from analytic.pde import text
-from derivations.check import CheckResult, _jsonable
+from derivations.check import CheckResult, jsonable
 from derivations.derive import Derivation, _num, flow_text
 from numeric.conditions import C2_DISTANCE, C2_WIDTH
 
@@ -36,7 +36,7 @@ def check_text(result: CheckResult) -> str:
         by = " (numeric scan)" if cell.source == "numeric scan" else ""
         lines.append(f"  case     [{where}] {tag}{by}: {cell.reason}")
     if c.witness:
-        lines.append(f"  witness  {json.dumps(_jsonable(c.witness))}")
+        lines.append(f"  witness  {json.dumps(jsonable(c.witness))}")
     for note in c.notes:
         lines.append(f"  note     {note}")
     lines.append(f"verdict    {result.verdict}")
@@ -71,7 +71,7 @@ def derivation_text(d: Derivation) -> str:
     lines.append(f"C1         {d.c1_holds}")
     for c in d.c1:
         lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: "
-                     f"{c.reason}" + (f" at {json_params(_jsonable(c.where))}" if c.where else ""))
+                     f"{c.reason}" + (f" at {json_params(jsonable(c.where))}" if c.where else ""))
     lines.append(f"C2         {d.c2_holds}   (overlap of sources at distance {C2_DISTANCE:g}, "
                  f"smoothing {C2_WIDTH:g})")
     for c in d.c2:
