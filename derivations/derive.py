@@ -367,14 +367,21 @@ def conditions_at(d: Derivation, sample: dict) -> tuple[list, list]:
     return _conditions_at(d, sample, found.holds if predicted is None else predicted, found.E0)
 
 
+def normalised_density(d: Derivation, sample: dict, E0: float | None = None) -> sp.Expr:
+    """p̃(k, t) e^{−E(0) t} at ``sample``: the mass factor removed, so |p̃| stays inside the double range at large
+    t (Yukawa's e^{−mt}); it cancels in C2's F and does not move the kernel's width. ``E0``: E(0) when known."""
+    if E0 is None:
+        E0 = envelope(d.pde, d.result.mode, sample, [1e-30])[0] or 0.0
+    return d.flow.p_hat.subs(sample_values(d.pde, sample)) * sp.exp(-sp.Float(E0, 30) * t)
+
+
 def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: float) -> tuple[list, list]:
     """(C1 rows, C2 rows) at ``sample``, one per dimension of ``d``."""
     c1, c2 = [], []
     pde = d.pde
     values = sample_values(pde, sample)
     alpha = _alpha(pde, d.result.mode, sample)
-    # the mass factor e^{E(0) T} cancels in F; removing it first keeps |p̃|² inside the double range
-    normalised = d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t)
+    normalised = normalised_density(d, sample, E0)
     p_norm = np_function(normalised, (k, t))
     log_p = np_function(sp.expand_log(sp.log(normalised), force=True), (k, t))  # e^{−2kT} as −2kT
     p_abs = lambda kk, tt: abs(complex(p_norm(kk, tt)))

@@ -14,20 +14,17 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import sympy as sp
 
 from analytic.budget import DEFAULT_BUDGET_S
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.outcome import GeneratorOutcome
 from analytic.pde import k, t
 from numeric import conditions as kernel_conditions, datasets, metrics
-from numeric.dispersion_scan import envelope
 from numeric.empirical import _checked_points
 from numeric.particles import heavy_share, integrate, log_times, sample_prior
 from numeric.lambdified import np_function
-from .check import sample_values
 from analytic.grammar import parse
-from .derive import Derivation, derive
+from .derive import Derivation, derive, normalised_density
 from .fields import field as make_field
 
 T_WIDTH, TMIN_WIDTH = 3.0, 1e-3
@@ -35,13 +32,9 @@ logger = logging.getLogger("genphys")
 
 
 def kernel_width(d: Derivation, params: dict):
-    """ℓ(t) of the density kernel at these parameter values (a function of t).
-
-    p̃ e^{−E(0) t} removes the mass factor first (Yukawa's e^{−mt} would underflow at large t).
-    """
-    values = sample_values(d.pde, params)
-    E0 = envelope(d.pde, d.result.mode, params, [1e-30])[0] or 0.0
-    p_hat = np_function(d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t), (k, t))
+    """ℓ(t) of the density kernel at these parameter values (a function of t; C1's width, of p̃ with its mass
+    factor removed)."""
+    p_hat = np_function(normalised_density(d, params), (k, t))
     return lambda tt: kernel_conditions.kernel_width(p_hat, tt) or 1e12
 
 
