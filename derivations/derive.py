@@ -410,6 +410,8 @@ def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True) 
     """The log-domain kernels P, j, R in dimension N at these parameter values: the closed form where derive found
     and checked one, else the FFTLog table of the Fourier kernel, zero where either vanishes; C1 and the fields
     both take them. ``shortcuts``: also j/P where it is free of r and the fused loops' constants (the fields)."""
+    if d.unsupported:
+        raise NotSupportedError(d.unsupported)
     if N not in d.kernels:
         d.kernels[N] = real_space(d.green, d.flow, N)
         _verify_closed_forms(d, N)

@@ -35,7 +35,11 @@ def kernel_width(d: Derivation, params: dict):
     """ℓ(t) of the density kernel at these parameter values (a function of t; C1's width, of p̃ with its mass
     factor removed)."""
     p_hat = np_function(normalised_density(d, params), (k, t))
-    return lambda tt: kernel_conditions.kernel_width(p_hat, tt) or 1e12
+
+    def width(tt: float) -> float:
+        found = kernel_conditions.kernel_width(p_hat, tt)
+        return 1e-16 if found is None else found  # |p̃| does not fall for k ≤ 1e16: narrower (as t → 0)
+    return width
 
 
 def time_for_width(width_of, target: float) -> float:

@@ -44,21 +44,26 @@ _WIDTH_GRID = WIDTH_K_RANGE[0] * WIDTH_K_STEP ** np.arange(
 @np.errstate(all="ignore")  # tails underflow, growing kernels overflow: only the comparison with |p̃(0)|/e counts
 def kernel_width(p_hat, t: float) -> float | None:
     """ℓ(t) = 1/k at the first k where |p̃(k, t)| falls to |p̃(0, t)|/e, for ``p_hat(k, t)`` taking an array of k:
-    scanned up from 1e-12 by factors of 1.05, then bisected in log k. Clipped to [1e-16, 1e12] (the kernel is
-    wider or narrower than any k in range says); None when |p̃(0, t)| is not positive (a mass that underflowed)."""
-    size = lambda kk: np.abs(np.asarray(p_hat(kk, t), dtype=complex))  # noqa: E731
-    ref = float(size(np.array([WIDTH_K_RANGE[0] * 1e-2]))[0]) / math.e
+    scanned up from 1e-12 by factors of 1.05, then bisected in log k; 1e12 when it has fallen already at 1e-12 (a
+    kernel wider than the range). None when there is no width: |p̃(0, t)| is not positive (a mass that underflowed)
+    or |p̃| never falls in the range (it does not decay, like Schrödinger's |p̃| = 1). A value that is not finite
+    (an overflow) has not fallen."""
+    def fallen(kk):
+        size = np.abs(np.broadcast_to(np.asarray(p_hat(kk, t), dtype=complex), np.shape(kk)))
+        return np.isfinite(size) & (size <= ref)
+
+    ref = float(np.abs(complex(np.asarray(p_hat(np.array([WIDTH_K_RANGE[0] * 1e-2]), t)).ravel()[0]))) / math.e
     if not ref > 0:
         return None
-    fallen = np.flatnonzero(~(size(_WIDTH_GRID) > ref))
-    if fallen.size == 0:
-        return 1.0 / WIDTH_K_RANGE[1]
-    if fallen[0] == 0:
+    first = np.flatnonzero(fallen(_WIDTH_GRID))
+    if first.size == 0:
+        return None
+    if first[0] == 0:
         return 1.0 / WIDTH_K_RANGE[0]
-    lo, hi = math.log(_WIDTH_GRID[fallen[0] - 1]), math.log(_WIDTH_GRID[fallen[0]])
+    lo, hi = math.log(_WIDTH_GRID[first[0] - 1]), math.log(_WIDTH_GRID[first[0]])
     for _ in range(40):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if size(np.array([math.exp(mid)]))[0] > ref else (lo, mid)
+        lo, hi = (lo, mid) if fallen(np.array([math.exp(mid)]))[0] else (mid, hi)
     return math.exp(-(lo + hi) / 2)
 
 
@@ -88,7 +93,7 @@ def c1_scan(params: dict, N: int, evaluate, p_hat, source: str) -> C1Sample:
     zero_at = None
     undecided = checked = 0
     for t in T_GRID:
-        radii = (kernel_width(p_hat, t) or 1.0) * 10.0 ** np.asarray(R_EXPONENTS)  # 1: p̃ underflowed
+        radii = (kernel_width(p_hat, t) or 1.0) * 10.0 ** np.asarray(R_EXPONENTS)  # 1: p̃ has no width
         P, v, Rp, errP = evaluate(radii, t)
         peak = float(np.max(np.abs(P)))
         for i, rr in enumerate(radii):

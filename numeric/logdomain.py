@@ -305,6 +305,10 @@ class BalancedFluxKernel(TableKernel):
 
     reference = LogKernel.reference  # built from closed forms, which C1 evaluates itself
 
+    def check_field(self, name: str = "") -> None:
+        for kernel in (self.P, self.j, self.R):
+            kernel.check_field(name)
+
     def __init__(self, P: ClosedKernel, j: ClosedKernel, R: ClosedKernel, N: int, cache_size: int = 64):
         self.P, self.j, self.R, self.N, self.real = P, j, R, N, True
         self._cache: dict = {}

@@ -205,6 +205,8 @@ def test_complex_and_front_kernels_are_refused():
         d = derive(parse(text), dim=2, conditions=False)
         with pytest.raises(NotSupportedError):
             field(d, np.zeros((2, 2)))
+    with pytest.raises(NotSupportedError, match="anisotropic"):  # no Green's function, so no kernels
+        field(derive(parse("phi_t - phi_xx - 2*phi_yy"), dim=2, conditions=False), np.zeros((2, 2)))
 
 
 def test_grid_shapes_for_matplotlib():

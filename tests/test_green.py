@@ -179,16 +179,27 @@ def test_c1_negative_value_is_real():
 @pytest.mark.parametrize("t", [1e-3, 1.0, 1e3])
 def test_kernel_width_is_the_closed_form(t):
     """ℓ(t) where |p̃| first falls to 1/e of its k → 0 value: √t for e^{−k²t}, t for e^{−kt}, and for the oscillating
-    cos(kt) the first crossing arccos(1/e)/t, not a later one; a kernel wider or narrower than the scanned k is
-    clipped, one whose mass underflowed has none."""
+    cos(kt) the first crossing arccos(1/e)/t, not a later one; a kernel wider than the scanned k is clipped, one
+    that never falls (constant, free of k, or not finite) or whose mass underflowed has none."""
     assert conditions.kernel_width(lambda kk, tt: np.exp(-kk**2 * tt), t) == pytest.approx(np.sqrt(t), rel=1e-9)
     assert conditions.kernel_width(lambda kk, tt: np.exp(-kk * tt), t) == pytest.approx(t, rel=1e-9)
     first = t / np.arccos(1 / np.e)
     assert conditions.kernel_width(lambda kk, tt: np.cos(kk * tt), t) == pytest.approx(first, rel=1e-9)
-    lo, hi = conditions.WIDTH_K_RANGE
+    lo, _ = conditions.WIDTH_K_RANGE
     assert conditions.kernel_width(lambda kk, tt: np.exp(-kk * 1e13), t) == 1 / lo
-    assert conditions.kernel_width(lambda kk, tt: np.ones_like(kk), t) == 1 / hi
+    assert conditions.kernel_width(lambda kk, tt: np.ones_like(kk), t) is None  # never falls: no width
+    assert conditions.kernel_width(lambda kk, tt: np.exp(-tt), t) is None  # free of k (a scalar), likewise
+    assert conditions.kernel_width(lambda kk, tt: np.where(kk > 1e10, np.nan, 1.0), t) is None  # nan: not fallen
     assert conditions.kernel_width(lambda kk, tt: 0 * kk, t) is None
+
+
+def test_c1_on_kernels_without_a_width():
+    """|p̃| = 1 (Schrödinger) has no width: C1 scans radii around 1 and finds P complex (in N = 8 the prefactor is
+    real, so radii at the range's edge would have hidden the phase); p̃ free of k (φ_t + φ) leaves C1 undecided,
+    not crashed."""
+    schr = derive(parse("I*phi_t + lap(phi)"), dim=8).c1[0]
+    assert schr.holds is False and "not real" in schr.reason and 1e-4 < schr.where["r"] < 1e4
+    assert derive(parse("phi_t + phi"), dim=1).c1[0].holds is None
 
 
 @pytest.mark.parametrize("T", [1.0, 10.0, 100.0])
