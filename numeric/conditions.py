@@ -48,11 +48,14 @@ def kernel_width(p_hat, t: float) -> float | None:
     kernel wider than the range). None when there is no width: |p̃(0, t)| is not positive (a mass that underflowed)
     or |p̃| never falls in the range (it does not decay, like Schrödinger's |p̃| = 1). A value that is not finite
     (an overflow) has not fallen."""
-    def fallen(kk):
-        size = np.abs(np.broadcast_to(np.asarray(p_hat(kk, t), dtype=complex), np.shape(kk)))
-        return np.isfinite(size) & (size <= ref)
+    def size(kk):  # |p̃| at every k of the array (a p̃ free of k comes back a scalar)
+        return np.abs(np.broadcast_to(np.asarray(p_hat(kk, t), dtype=complex), np.shape(kk)))
 
-    ref = float(np.abs(complex(np.asarray(p_hat(np.array([WIDTH_K_RANGE[0] * 1e-2]), t)).ravel()[0]))) / math.e
+    def fallen(kk):
+        values = size(kk)
+        return np.isfinite(values) & (values <= ref)
+
+    ref = float(size(np.array([WIDTH_K_RANGE[0] * 1e-2]))[0]) / math.e
     if not ref > 0:
         return None
     first = np.flatnonzero(fallen(_WIDTH_GRID))

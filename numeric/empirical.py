@@ -138,14 +138,12 @@ class EmpiricalField:
         self.data, self.weights = data, weights / weights.sum()
         self.kernels = kernels
         self.tile_pairs = int(tile_pairs)
-        self._needs_r = kernels.needs_r
         xp = self.xp
         self._Y = xp.asarray(data, dtype=dtype)
         self._Y2 = (self._Y * self._Y).sum(axis=1)
         with np.errstate(divide="ignore"):
             self._logw = xp.asarray(np.log(self.weights), dtype=dtype)
         self.backend = self._pick_backend(backend, kernels.family)
-        self._family = kernels.family
         if self.backend == "numba":  # zero weights dropped (the fused loops assume finite logits), blocks compact
             keep = np.nonzero(weights > 0)[0]
             keep = keep[compiled.spatial_order(data[keep])]
@@ -208,7 +206,7 @@ class EmpiricalField:
                     ds = slice(d0, d0 + cols)
                     Y = self._Y[ds]
                     r2 = xp.maximum(X2q[:, None] + self._Y2[None, ds] - 2 * Xq @ Y.T, 0)
-                    rr = xp.sqrt(r2) if self._needs_r else None
+                    rr = xp.sqrt(r2) if self.kernels.needs_r else None
                     LP, SP = self.kernels.P.log_abs_sign(rr, r2, t, xp)
                     logits = LP + self._logw[None, ds]
                     m_new = xp.maximum(m, logits.max(axis=1))
@@ -245,7 +243,7 @@ class EmpiricalField:
         shifted logits alone and joins m at the end: z = (logw + b|y|²) + x·(−2b y) (no r² at all). Otherwise
         r² from the same expansion, then b r² + e log1p(r²/A). Shifted logits are clamped at the cut (e^−700 or
         e^−80 relative: below any accuracy this path promises, and never a slow subnormal)."""
-        log_p0, b, e, inv_a, g, h = self._family.constants(t)
+        log_p0, b, e, inv_a, g, h = self.kernels.family.constants(t)
         xp = self.xp
         X = xp.asarray(x, dtype=self.dtype)
         M = X.shape[0]
@@ -329,7 +327,7 @@ class EmpiricalField:
 
     def _sums_compiled(self, x, t: float, flux: bool, rate: bool):
         """`_sums` through the fused loops (Gauss-Cauchy kernels): one exponential per pair."""
-        log_p0, b, e, inv_a, g, h = self._family.constants(t)
+        log_p0, b, e, inv_a, g, h = self.kernels.family.constants(t)
         ftype = np.dtype(self.dtype).type
         b, e, inv_a, cut = ftype(b), ftype(e), ftype(inv_a), ftype(_CUT[self.dtype])
         X = np.ascontiguousarray(x, dtype=self.dtype)

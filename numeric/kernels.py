@@ -13,6 +13,7 @@ the parameter values.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .compiled import GaussCauchy
@@ -42,7 +43,7 @@ class RadialKernels:
             if kernel is not None:
                 kernel.check_field(name)
 
-    @property
+    @functools.cached_property  # asked once per tile of the field's sums
     def needs_r(self) -> bool:
         """Whether any member needs |x − y| itself (not only its square)."""
         return any(kernel is not None and kernel.needs_r for kernel in (self.P, self.j, self.R, self.j_over_P))

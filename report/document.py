@@ -319,7 +319,7 @@ def to_markdown(blocks: list, title: str, root: Path) -> str:
 _HTML_WIDTH_PX, _HTML_SCROLLBAR_PX, _HTML_CELL_PX = 1100, 16, 13
 _HTML_FONT = {"small": 0.9, "footnotesize": 0.8, "scriptsize": 0.7}  # `_TABLE_SIZES` as CSS font sizes, in em
 _CSS = f"""body{{font-family:system-ui,sans-serif;max-width:{_HTML_WIDTH_PX}px;margin:2em auto;padding:0 1em;line-height:1.45;color:#222}}
-table{{border-collapse:collapse;margin:1em 0;font-size:0.9em;width:100%}}
+table{{border-collapse:collapse;margin:1em 0;width:100%}}
 th,td{{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}}
 .m{{display:inline-block;max-width:100%;overflow-x:auto;overflow-y:hidden;vertical-align:middle}}.eq{{overflow-x:auto}}
 th{{background:#f0f0f0}}caption{{caption-side:top;font-style:italic;text-align:left;padding:4px 0}}
