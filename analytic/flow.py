@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import NotSupportedError
+from .grammar import operator_forms
 from .green import FourierGreen, apply_in_t, assert_vanishes, time_part
 from .pde import LinearPDE, k, s, t
 
@@ -34,6 +35,27 @@ class DensityFlow:
     QG_hat: sp.Expr  # Fourier transform of Q G, so J = σ ∇(Q G)
     R_hat: sp.Expr  # R̃(k, t)
     checks: tuple
+
+    def forms(self, style: str = "text") -> dict:
+        """p, J, v, R as operators on φ: PDE text (``style="text"``, parses back) or LaTeX (``"latex"``)."""
+        J, v = current_forms(self.sigma * self.Q, self.sigma * self.M, style)
+        return {"p": _form(self.sigma * self.M, style), "J": J, "v": v, "R": _form(-self.sigma * self.L00, style)}
+
+
+def current_forms(potential: sp.Expr, density: sp.Expr, style: str = "text") -> tuple[str, str]:
+    """J = ∇(A φ) and v = ∇(A φ) / (B φ) for the operator symbols A (``potential``) and B (``density``), as text or
+    LaTeX (GenPhys notation: J = p v)."""
+    A, B = _form(potential, style), _form(density, style)
+    if style == "text":
+        return f"grad({A})", f"grad({A}) / ({B})"
+    grad = rf"\nabla {A}" if A in (r"\phi", "0") else rf"\nabla\left({A}\right)"
+    return grad, rf"\frac{{{grad}}}{{{B}}}"
+
+
+def _form(expr: sp.Expr, style: str) -> str:
+    if style not in ("text", "latex"):
+        raise ValueError(f"internal: style must be 'text' or 'latex', not {style!r}")
+    return operator_forms(expr)[style == "latex"]
 
 
 def density_flow(pde: LinearPDE, green: FourierGreen) -> DensityFlow:

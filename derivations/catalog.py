@@ -22,11 +22,12 @@ from analytic.grammar import parse
 from analytic.outcome import Holds
 from analytic.pde import LinearPDE, k, latex, r, s, t, text
 from analytic.closed_forms import apply_local
+from analytic.flow import current_forms
 from analytic.grammar import operator_latex, operator_text
 from numeric import hankel
 from numeric.lambdified import mp_function
 from .check import CheckResult, check
-from .derive import Derivation, derive, flow_latex, flow_text
+from .derive import Derivation, derive
 
 I, pi = sp.I, sp.pi
 _rho = sp.sqrt(t**2 + r**2)
@@ -402,7 +403,8 @@ def compare_flow(entry: CatalogEntry, d: Derivation) -> dict:
                                   f"N = {N}: ours = {_fmt(c)} x paper's (the tables drop normalisation constants)."
                                   if c is not None else f"N = {N}: ours / paper's is not constant in (r, t).")
     flow = d.flow
-    ours_p = operator_text(flow.sigma * flow.M)
+    ours_text, ours_tex = flow.forms(), flow.forms("latex")
+    ours_p = ours_text["p"]
     if paper.p_text is not None:
         out["p"] = ItemComparison(ours_p, paper.p_text, False, f"the paper's p = {paper.p_text} is not linear in phi.")
     elif G_paper is None or ks is None or ks.P is None:
@@ -416,17 +418,17 @@ def compare_flow(entry: CatalogEntry, d: Derivation) -> dict:
                                   f"ours = {_fmt(c)} x the paper's p applied to its G: opposite sign (mass)."
                                   if c is not None else "the density kernels differ in shape.")
     v_paper = paper.v(syms)
-    ours_v = flow_text(flow)["v"]
+    ours_v = ours_text["v"]
     if v_paper is None:
         out["v"] = ItemComparison(ours_v, "2 Im grad(log phi)", False, "the paper's v is not of the form grad(A phi)/(B phi).")
     else:
         A, B = v_paper
         same = sp.simplify(sp.expand(A * flow.M - B * flow.Q)) == 0
-        paper_v = f"grad({operator_text(sp.S(A))}) / ({operator_text(sp.S(B))})"
+        paper_v = current_forms(sp.S(A), sp.S(B))[1]
         out["v"] = ItemComparison(ours_v, paper_v, same, "same operator ratio." if same else
                                   "the operator ratios differ (compare numerators and denominators).")
     R_paper = paper.R(syms)
-    ours_R = flow_text(flow)["R"]
+    ours_R = ours_text["R"]
     if R_paper == 0 or flow.L00 == 0:
         ok = (R_paper == 0) == (flow.L00 == 0)
         out["R"] = ItemComparison(ours_R, operator_text(sp.S(R_paper)), ok, "both zero." if ok else "one is zero.")
@@ -442,13 +444,10 @@ def compare_flow(entry: CatalogEntry, d: Derivation) -> dict:
     for item, ours, theirs in (("C1", d.c1_holds, paper.c1), ("C2", d.c2_holds, paper.c2)):
         out[item] = ItemComparison(str(ours), theirs, None if ours is Holds.UNDECIDED else ours.value == theirs,
                                    f"ours: {ours} (N = {N}, parameter samples); paper: {theirs}.")
-    ours_tex = flow_latex(flow)
     if v_paper is None:
         paper_v = r"2\,\operatorname{Im}\nabla\log\phi"
     else:
-        A = operator_latex(sp.S(v_paper[0]))
-        grad = rf"\nabla {A}" if A in (r"\phi", "0") else rf"\nabla\left({A}\right)"  # as flow_latex writes ours
-        paper_v = rf"\frac{{{grad}}}{{{operator_latex(sp.S(v_paper[1]))}}}"
+        paper_v = current_forms(sp.S(v_paper[0]), sp.S(v_paper[1]), "latex")[1]
     tex = {"G": (latex(ks.G.expr) if ks is not None and ks.G is not None else "",
                  "" if G_paper is None else latex(paper.G(sp.Integer(N), syms))),
            "p": (ours_tex["p"], "" if paper.p_text is not None else operator_latex(paper.p(syms))),

@@ -27,7 +27,6 @@ from analytic.errors import BudgetExceeded, NotSupportedError, PDEInputError
 from analytic.outcome import Generative, Holds
 from analytic.flow import DensityFlow, density_flow
 from analytic.green import FourierGreen, fourier_green
-from analytic.grammar import operator_latex, operator_text
 from analytic.pde import LinearPDE, k, latex, r, t, text
 from numeric import conditions as kernel_conditions, hankel
 from numeric.compiled import gauss_cauchy
@@ -131,7 +130,7 @@ class Derivation:
         rows = [rf"{self.pde.latex} = 0"]
         rows += [rf"\omega_{{{i + 1}}} = {latex(b.omega)}" for i, b in enumerate(self.result.branches or ())]
         if self.green is not None and self.flow is not None:
-            flow = flow_latex(self.flow)
+            flow = self.flow.forms("latex")
             rows += [rf"\tilde{{G}}(k, t) = {latex(self.green.G_hat)}",
                      rf"p = {flow['p']}, \quad \mathbf{{v}} = {flow['v']}, \quad R = {flow['R']}"]
         rows += [criterion_latex(self.result.criterion), rf"\text{{C1 {self.c1_holds}, C2 {self.c2_holds}: {self.generative}}}"]
@@ -367,12 +366,14 @@ def conditions_at(d: Derivation, sample: dict) -> tuple[list, list]:
     return _conditions_at(d, sample, found.holds if predicted is None else predicted, found.E0)
 
 
-def normalised_density(d: Derivation, sample: dict, E0: float | None = None) -> sp.Expr:
-    """p̃(k, t) e^{−E(0) t} at ``sample``: the mass factor removed, so |p̃| stays inside the double range at large
-    t (Yukawa's e^{−mt}); it cancels in C2's F and does not move the kernel's width. ``E0``: E(0) when known."""
+def normalised_density(d: Derivation, values: dict, E0: float | None = None) -> sp.Expr:
+    """p̃(k, t) e^{−E(0) t} at the parameter ``values`` (symbol -> number): the mass factor removed, so |p̃| stays
+    inside the double range at large t (Yukawa's e^{−mt}); it cancels in C2's F and does not move the kernel's
+    width. ``E0``: E(0) when known."""
     if E0 is None:
+        sample = {p.name: float(values[p.symbol]) for p in d.pde.parameters}
         E0 = envelope(d.pde, d.result.mode, sample, [1e-30])[0] or 0.0
-    return d.flow.p_hat.subs(sample_values(d.pde, sample)) * sp.exp(-sp.Float(E0, 30) * t)
+    return d.flow.p_hat.subs(values) * sp.exp(-sp.Float(E0, 30) * t)
 
 
 def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: float) -> tuple[list, list]:
@@ -381,7 +382,7 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
     pde = d.pde
     values = sample_values(pde, sample)
     alpha = _alpha(pde, d.result.mode, sample)
-    normalised = normalised_density(d, sample, E0)
+    normalised = normalised_density(d, values, E0)
     p_norm = np_function(normalised, (k, t))
     log_p = np_function(sp.expand_log(sp.log(normalised), force=True), (k, t))  # e^{−2kT} as −2kT
     p_abs = lambda kk, tt: abs(complex(p_norm(kk, tt)))
@@ -394,9 +395,8 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
             c2.append(kernel_conditions.c2_overlap(sample, N, p_norm, alpha, predicted, log_p))
             continue
         try:
-            kernels = radial_kernels(d, N, values, shortcuts=False)
-            c1.append(kernel_conditions.c1_scan(sample, N, kernel_conditions.evaluator(kernels), p_norm,
-                                                _kernel_sources(kernels)))
+            kernels = radial_kernels(d, N, values, shortcuts=False, density_hat=p_norm)
+            c1.append(kernel_conditions.c1_scan(sample, N, kernels, _kernel_sources(kernels)))
         except NotSupportedError as exc:
             c1.append(kernel_conditions.C1Sample(sample, N, None, str(exc)))
         except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
@@ -406,10 +406,12 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
     return c1, c2
 
 
-def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True) -> RadialKernels:
-    """The log-domain kernels P, j, R in dimension N at these parameter values: the closed form where derive found
-    and checked one, else the FFTLog table of the Fourier kernel, zero where either vanishes; C1 and the fields
-    both take them. ``shortcuts``: also j/P where it is free of r and the fused loops' constants (the fields)."""
+def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True,
+                   density_hat=None) -> RadialKernels:
+    """The log-domain kernels P, j, R in dimension N at these parameter values (symbol -> number): the closed form
+    where derive found and checked one, else the FFTLog table of the Fourier kernel, zero where either vanishes; C1
+    and the fields both take them. ``shortcuts``: also j/P where it is free of r and the fused loops' constants
+    (the fields). ``density_hat``: p̃ for the width (`normalised_density`, compiled), when the caller has it."""
     if d.unsupported:
         raise NotSupportedError(d.unsupported)
     if N not in d.kernels:
@@ -436,7 +438,9 @@ def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True) 
         if not ratio.has(r):  # heat: 1/(2t); Poisson and Yukawa: 1/t — v needs no per-pair j at all
             ratio_kernel = ClosedKernel(ratio)
             family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
-    return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family)
+    if density_hat is None:
+        density_hat = np_function(normalised_density(d, values), (k, t))
+    return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family, density_hat)
 
 
 def _kernel_sources(kernels: RadialKernels) -> str:
@@ -457,20 +461,6 @@ def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:
 # ---------------------------------------------------------------------------------------
 # output
 # ---------------------------------------------------------------------------------------
-def flow_text(flow: DensityFlow) -> dict:
-    p = operator_text(flow.sigma * flow.M)
-    Jpot = operator_text(flow.sigma * flow.Q)
-    return {"p": p, "J": f"grad({Jpot})", "v": f"grad({Jpot}) / ({p})", "R": operator_text(-flow.sigma * flow.L00)}
-
-
-def flow_latex(flow: DensityFlow) -> dict:
-    """p, J, v, R as LaTeX (GenPhys notation: J = p v = σ ∇(Q φ))."""
-    p = operator_latex(flow.sigma * flow.M)
-    Jpot = operator_latex(flow.sigma * flow.Q)
-    grad = rf"\nabla {Jpot}" if Jpot in (r"\phi", "0") else rf"\nabla\left({Jpot}\right)"
-    return {"p": p, "J": grad, "v": rf"\frac{{{grad}}}{{{p}}}", "R": operator_latex(-flow.sigma * flow.L00)}
-
-
 def _closed_json(closed, N_checks) -> dict | None:
     if closed is None:
         return None
@@ -478,12 +468,6 @@ def _closed_json(closed, N_checks) -> dict | None:
     if N_checks:
         out["check"] = N_checks
     return out
-
-
-def _num(x):
-    if isinstance(x, complex) or (hasattr(x, "imag") and getattr(x, "imag", 0) != 0):
-        return [float(x.real), float(x.imag)]
-    return float(x) if isinstance(x, (float, np.floating, int)) else x
 
 
 def to_json(d: Derivation) -> dict:
@@ -511,8 +495,8 @@ def to_json(d: Derivation) -> dict:
                                                                "numeric (no closed form for symbolic N)")}
                             for N, v in real.items()}}
     if d.values:
-        green["values"] = [[rr, tt, _num(v), e] for rr, tt, v, e in d.values]
-    flow = {"sigma": d.flow.sigma, **flow_text(d.flow), "p_hat": text(d.flow.p_hat),
+        green["values"] = [list(row) for row in d.values]
+    flow = {"sigma": d.flow.sigma, **d.flow.forms(), "p_hat": text(d.flow.p_hat),
             "QG_hat": text(d.flow.QG_hat), "R_hat": text(d.flow.R_hat), "checks": list(d.flow.checks),
             "kernels": {N: {name: v[name] for name in ("P", "j", "R")} for N, v in real.items()}}
     c1 = {"holds": d.c1_holds.value, "samples": [

@@ -59,16 +59,18 @@ def balanced_flux_hat(d: Derivation, values: dict) -> sp.Expr:
 
 
 def balanced(d: Derivation, N: int, values: dict) -> RadialKernels:
-    """Kernels of the birth-free flow (module docstring): P as usual, the balanced flux as a table, R = 0."""
+    """Kernels of the birth-free flow (module docstring): P (and its width) as usual, the balanced flux as a table,
+    R = 0."""
     out = radial_kernels(d, N, values)
     if out.rate_free:
         return out
     if all(isinstance(kernel, ClosedKernel) for kernel in (out.P, out.j, out.R)):  # real space: any N
-        return RadialKernels(out.P, BalancedFluxKernel(out.P, out.j, out.R, N), ZeroKernel())
+        return RadialKernels(out.P, BalancedFluxKernel(out.P, out.j, out.R, N), ZeroKernel(), density_hat=out.density_hat)
     flux = balanced_flux_hat(d, values)
     if flux.has(sp.I):
         raise NotSupportedError("not supported yet: the balanced flux kernel is complex (p is not real, C1 fails)")
-    return RadialKernels(out.P, TableKernel(np_function(flux, (k, t)), N + 2, -2 * math.pi), ZeroKernel())
+    return RadialKernels(out.P, TableKernel(np_function(flux, (k, t)), N + 2, -2 * math.pi), ZeroKernel(),
+                         density_hat=out.density_hat)
 
 
 def field(d: Derivation, data, weights=None, values: dict | None = None, device: str = "auto",

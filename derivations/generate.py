@@ -18,38 +18,31 @@ import numpy as np
 from analytic.budget import DEFAULT_BUDGET_S
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.outcome import GeneratorOutcome
-from analytic.pde import k, t
-from numeric import conditions as kernel_conditions, datasets, metrics
+from numeric import datasets, metrics
 from numeric.empirical import _checked_points
 from numeric.particles import heavy_share, integrate, log_times, sample_prior
-from numeric.lambdified import np_function
+from numeric.kernels import RadialKernels
 from analytic.grammar import parse
-from .derive import Derivation, derive, normalised_density
+from .derive import Derivation, derive
 from .fields import field as make_field
 
 T_WIDTH, TMIN_WIDTH = 3.0, 1e-3
 logger = logging.getLogger("genphys")
 
 
-def kernel_width(d: Derivation, params: dict):
-    """ℓ(t) of the density kernel at these parameter values (a function of t; C1's width, of p̃ with its mass
-    factor removed)."""
-    p_hat = np_function(normalised_density(d, params), (k, t))
-
+def time_for_width(kernels: RadialKernels, target: float) -> float:
+    """The t with ℓ(t) = target, ℓ the kernels' width, by bisection in log t over [1e-20, 1e12] (ℓ grows with t;
+    where |p̃| does not fall for k ≤ 1e16 the kernel counts as narrower than 1e-16, as it is when t → 0)."""
     def width(tt: float) -> float:
-        found = kernel_conditions.kernel_width(p_hat, tt)
-        return 1e-16 if found is None else found  # |p̃| does not fall for k ≤ 1e16: narrower (as t → 0)
-    return width
+        found = kernels.width(tt)
+        return 1e-16 if found is None else found
 
-
-def time_for_width(width_of, target: float) -> float:
-    """The t with ℓ(t) = target, by bisection in log t over [1e-20, 1e12] (ℓ grows with t)."""
     lo, hi = math.log(1e-20), math.log(1e12)
-    if width_of(math.exp(lo)) > target or width_of(math.exp(hi)) < target:
+    if width(math.exp(lo)) > target or width(math.exp(hi)) < target:
         raise NotSupportedError(f"no t in [1e-20, 1e12] where the kernel width is {target:.3g}; pass T and t_min")
     for _ in range(60):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if width_of(math.exp(mid)) < target else (lo, mid)
+        lo, hi = (mid, hi) if width(math.exp(mid)) < target else (lo, mid)
     return math.exp((lo + hi) / 2)
 
 
@@ -169,9 +162,8 @@ def learned_free_run(d: Derivation, train: np.ndarray, params: dict, n_samples: 
     rng = rng if rng is not None else np.random.default_rng(0)
     f = make_field(d, train, values=params, device=device, dtype=dtype, flow=flow)
     radius = float(np.sqrt(((train - train.mean(axis=0)) ** 2).sum(axis=1).mean()))
-    width = kernel_width(d, params)
-    T = T if T is not None else time_for_width(width, T_WIDTH * radius)
-    t_min = t_min if t_min is not None else time_for_width(width, TMIN_WIDTH * radius)
+    T = T if T is not None else time_for_width(f.kernels, T_WIDTH * radius)
+    t_min = t_min if t_min is not None else time_for_width(f.kernels, TMIN_WIDTH * radius)
     branching = carries_weights(d, flow)
     x0, log_w0 = sample_prior(f, T, n_samples, prior, rng, heavy_share(f) if branching else 0.0)
     run = integrate(f, x0, log_times(T, t_min, steps), method, branching=branching, rng=rng, progress=progress,

@@ -1,7 +1,8 @@
 """Numeric evidence for C1 (the kernel is a density with finite v and R) and C2 (the overlap F(T)).
 
 C1 scans the radial kernels over an (r, t) grid: t from 1e-3 to 1e3, and r log-spaced over six
-decades around the kernel's scale ℓ(t) (the 1/k where |p̃(k, t)| first drops to |p̃(0, t)|/e).
+decades around the kernel's width ℓ(t) (`RadialKernels.width`: the 1/k where |p̃(k, t)| first drops to
+|p̃(0, t)|/e).
 Closed forms are evaluated in mpmath at 30 digits; numeric tables (FFTLog) count a value as
 negative or complex only beyond ten times their error estimate.
 
@@ -23,6 +24,8 @@ import numpy as np
 import scipy.special
 from scipy.integrate import simpson
 
+from .kernels import RadialKernels
+
 
 # C1's grid: t on 13 log-spaced values in [1e-3, 1e3], r on 25 exponents (six decades) around the kernel's width
 T_GRID = tuple(10.0 ** e for e in np.linspace(-3, 3, 13))
@@ -33,41 +36,6 @@ C2_DISTANCE, C2_WIDTH = 1.0, 0.25
 # (below C2_GAP_ZERO) or still falling like a power of T at the last step (log–log slope below C2_SLOPE_MAX);
 # a slope further than C2_RATE_TOLERANCE from the predicted −2/α is noted, not failed.
 C2_GAP_MAX, C2_GAP_ZERO, C2_SLOPE_MAX, C2_RATE_TOLERANCE = 0.05, 1e-9, -0.1, 0.2
-
-
-#: the wavenumbers where a kernel's width is looked for, and the scan's step (fine enough not to step over a dip)
-WIDTH_K_RANGE, WIDTH_K_STEP = (1e-12, 1e16), 1.05
-_WIDTH_GRID = WIDTH_K_RANGE[0] * WIDTH_K_STEP ** np.arange(
-    math.ceil(math.log(WIDTH_K_RANGE[1] / WIDTH_K_RANGE[0]) / math.log(WIDTH_K_STEP)) + 1)
-
-
-@np.errstate(all="ignore")  # tails underflow, growing kernels overflow: only the comparison with |p̃(0)|/e counts
-def kernel_width(p_hat, t: float) -> float | None:
-    """ℓ(t) = 1/k at the first k where |p̃(k, t)| falls to |p̃(0, t)|/e, for ``p_hat(k, t)`` taking an array of k:
-    scanned up from 1e-12 by factors of 1.05, then bisected in log k; 1e12 when it has fallen already at 1e-12 (a
-    kernel wider than the range). None when there is no width: |p̃(0, t)| is not positive (a mass that underflowed)
-    or |p̃| never falls in the range (it does not decay, like Schrödinger's |p̃| = 1). A value that is not finite
-    (an overflow) has not fallen."""
-    def size(kk):  # |p̃| at every k of the array (a p̃ free of k comes back a scalar)
-        return np.abs(np.broadcast_to(np.asarray(p_hat(kk, t), dtype=complex), np.shape(kk)))
-
-    def fallen(kk):
-        values = size(kk)
-        return np.isfinite(values) & (values <= ref)
-
-    ref = float(size(np.array([WIDTH_K_RANGE[0] * 1e-2]))[0]) / math.e
-    if not ref > 0:
-        return None
-    first = np.flatnonzero(fallen(_WIDTH_GRID))
-    if first.size == 0:
-        return None
-    if first[0] == 0:
-        return 1.0 / WIDTH_K_RANGE[0]
-    lo, hi = math.log(_WIDTH_GRID[first[0] - 1]), math.log(_WIDTH_GRID[first[0]])
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if fallen(np.array([math.exp(mid)]))[0] else (mid, hi)
-    return math.exp(-(lo + hi) / 2)
 
 
 @dataclass
@@ -85,18 +53,18 @@ class C1Sample:
 
 
 @np.errstate(under="ignore")  # far tails underflow on purpose; the decisions use signs and tolerances
-def c1_scan(params: dict, N: int, evaluate, p_hat, source: str) -> C1Sample:
+def c1_scan(params: dict, N: int, kernels: RadialKernels, source: str) -> C1Sample:
     """Scan P (real, ≥ 0, not vanishing on an open set), and finiteness of v = r j / P and R / P.
 
-    ``evaluate(radii, t)`` returns (P, |v|, |R/P|, error of P) as arrays (see `evaluator`); a ratio is
-    nan where the tables cannot decide it. The radii at each t are R_EXPONENTS around `kernel_width` of ``p_hat``
-    (p̃(k, t) for arrays of k).
+    The kernels are evaluated through `evaluator` (a ratio is nan where the tables cannot decide it). The radii
+    at each t are R_EXPONENTS around the kernels' width ℓ(t).
     """
+    evaluate = evaluator(kernels)
     worst = None
     zero_at = None
     undecided = checked = 0
     for t in T_GRID:
-        radii = (kernel_width(p_hat, t) or 1.0) * 10.0 ** np.asarray(R_EXPONENTS)  # 1: p̃ has no width
+        radii = (kernels.width(t) or 1.0) * 10.0 ** np.asarray(R_EXPONENTS)  # 1: p̃ has no width
         P, v, Rp, errP = evaluate(radii, t)
         peak = float(np.max(np.abs(P)))
         for i, rr in enumerate(radii):
@@ -144,7 +112,7 @@ def _keep_sign(x) -> float:
     return value
 
 
-def evaluator(kernels):
+def evaluator(kernels: RadialKernels):
     """(radii, t) -> (P, v = r j/P, R/P, error of P) from the `reference` evaluations of a `RadialKernels`' P, j, R.
 
     Closed forms come at 30 digits and the ratios are formed before any rounding to doubles, so far tails

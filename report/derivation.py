@@ -16,7 +16,7 @@ from analytic.errors import PDEInputError
 from analytic.outcome import Holds
 from analytic.pde import latex
 from derivations.check import jsonable
-from derivations.derive import Derivation, flow_latex
+from derivations.derive import Derivation
 from numeric import conditions
 from numeric.metrics import TEST_ALPHA
 from .document import Figure, Heading, Items, Math, Table, para
@@ -119,7 +119,7 @@ def derivation_blocks(d: Derivation, figures: dict | None = None, verification: 
     if "green" in figures:
         blocks.append(Figure(figures["green"], "G(r, t) at several t."))
 
-    flow = flow_latex(d.flow)
+    flow = d.flow.forms("latex")
     blocks += [Heading(sub, "Density flow"),
                para("With σ = ", str(d.flow.sigma), " fixed by ∫p = +1 at t = 0+ (GenPhys Algorithm 1, step 1):",
                     Math(rf"p = {flow['p']}, \qquad \mathbf{{v}} = {flow['v']}, \qquad R = {flow['R']}",

@@ -9,7 +9,7 @@ import sympy as sp
 from analytic.outcome import Holds
 from analytic.pde import text
 from derivations.check import CheckResult, jsonable
-from derivations.derive import Derivation, _num, flow_text
+from derivations.derive import Derivation
 from numeric.conditions import C2_DISTANCE, C2_WIDTH
 
 
@@ -63,11 +63,11 @@ def derivation_text(d: Derivation) -> str:
             if found and found[0].transform_error is not None:
                 tag = f"   [matches the numeric transform to {found[0].transform_error:.1e}]"
             lines.append(f"{label:12s} {text(closed.expr)}{tag}")
-    flow = flow_text(d.flow)
+    flow = d.flow.forms()
     lines += [f"p          {flow['p']}", f"v          {flow['v']}", f"R          {flow['R']}",
               "  checks   " + "; ".join(d.green.checks + d.flow.checks)]
     for rr, tt, v, e in d.values:
-        lines.append(f"G({rr:g}, {tt:g}) = {_num(v)}   (error ≤ {e:.1e})")
+        lines.append(f"G({rr:g}, {tt:g}) = {v}   (error ≤ {e:.1e})")
     lines.append(f"C1         {d.c1_holds}")
     for c in d.c1:
         lines.append(f"  N={c.N} {json_params(c.params)} {'undecided' if c.holds is None else 'holds' if c.holds else 'fails'}: "

@@ -5,6 +5,7 @@ not numeric/hankel.py), closed forms derived by hand, and known theorems (Lévy-
 are positive only for 0 < beta <= 1; the biharmonic heat kernel changes sign).
 """
 
+import dataclasses
 import json
 
 import mpmath
@@ -24,7 +25,7 @@ from analytic.outcome import Holds
 from derivations.catalog import CATALOG
 from derivations.derive import derive, to_json
 from genphys.cli import main
-from numeric import conditions
+from numeric import conditions, kernels
 
 
 def reference_transform(f, N, rr, singular_at=None):
@@ -181,16 +182,36 @@ def test_kernel_width_is_the_closed_form(t):
     """ℓ(t) where |p̃| first falls to 1/e of its k → 0 value: √t for e^{−k²t}, t for e^{−kt}, and for the oscillating
     cos(kt) the first crossing arccos(1/e)/t, not a later one; a kernel wider than the scanned k is clipped, one
     that never falls (constant, free of k, or not finite) or whose mass underflowed has none."""
-    assert conditions.kernel_width(lambda kk, tt: np.exp(-kk**2 * tt), t) == pytest.approx(np.sqrt(t), rel=1e-9)
-    assert conditions.kernel_width(lambda kk, tt: np.exp(-kk * tt), t) == pytest.approx(t, rel=1e-9)
+    assert kernels.kernel_width(lambda kk, tt: np.exp(-kk**2 * tt), t) == pytest.approx(np.sqrt(t), rel=1e-9)
+    assert kernels.kernel_width(lambda kk, tt: np.exp(-kk * tt), t) == pytest.approx(t, rel=1e-9)
     first = t / np.arccos(1 / np.e)
-    assert conditions.kernel_width(lambda kk, tt: np.cos(kk * tt), t) == pytest.approx(first, rel=1e-9)
-    lo, _ = conditions.WIDTH_K_RANGE
-    assert conditions.kernel_width(lambda kk, tt: np.exp(-kk * 1e13), t) == 1 / lo
-    assert conditions.kernel_width(lambda kk, tt: np.ones_like(kk), t) is None  # never falls: no width
-    assert conditions.kernel_width(lambda kk, tt: np.exp(-tt), t) is None  # free of k (a scalar), likewise
-    assert conditions.kernel_width(lambda kk, tt: np.where(kk > 1e10, np.nan, 1.0), t) is None  # nan: not fallen
-    assert conditions.kernel_width(lambda kk, tt: 0 * kk, t) is None
+    assert kernels.kernel_width(lambda kk, tt: np.cos(kk * tt), t) == pytest.approx(first, rel=1e-9)
+    lo, _ = kernels.WIDTH_K_RANGE
+    assert kernels.kernel_width(lambda kk, tt: np.exp(-kk * 1e13), t) == 1 / lo
+    assert kernels.kernel_width(lambda kk, tt: np.ones_like(kk), t) is None  # never falls: no width
+    assert kernels.kernel_width(lambda kk, tt: np.exp(-tt), t) is None  # free of k (a scalar), likewise
+    assert kernels.kernel_width(lambda kk, tt: np.where(kk > 1e10, np.nan, 1.0), t) is None  # nan: not fallen
+    assert kernels.kernel_width(lambda kk, tt: 0 * kk, t) is None
+
+
+@pytest.mark.parametrize("t", [1e-2, 1.0, 1e2])
+def test_derived_kernels_carry_their_width(t):
+    """A derivation's kernels know their width: √t for the heat kernel (p̃ = e^{−k²t}), t for Poisson's
+    (p̃ = e^{−kt}), the same on the balanced flow's kernels of Yukawa's (p̃ ∝ e^{−t√(k² + m²)}, whose mass factor
+    e^{−mt} is removed: the first k with t(√(k² + m²) − m) = 1); kernels built without p̃ refuse to guess one."""
+    from derivations.derive import radial_kernels
+    from derivations.fields import balanced
+
+    heat = radial_kernels(derive(parse("phi_t - lap(phi)"), dim=2, conditions=False), 2, {})
+    assert heat.width(t) == pytest.approx(np.sqrt(t), rel=1e-9)
+    poisson = radial_kernels(derive(parse("phi_tt + lap(phi)"), dim=2, conditions=False), 2, {})
+    assert poisson.width(t) == pytest.approx(t, rel=1e-9)
+    yukawa = derive(parse("phi_tt + lap(phi) - m**2*phi", {"m": "positive"}), dim=2, conditions=False)
+    m = yukawa.pde.parameters[0].symbol
+    kk = np.sqrt((1 / t + 0.5) ** 2 - 0.25)  # t(√(k² + 1/4) − 1/2) = 1
+    assert balanced(yukawa, 2, {m: sp.Rational(1, 2)}).width(t) == pytest.approx(1 / kk, rel=1e-9)
+    with pytest.raises(ValueError, match="no width"):
+        dataclasses.replace(heat, density_hat=None).width(t)
 
 
 def test_c1_on_kernels_without_a_width():
