@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from derivations import thermo  # noqa: E402
-from numeric.thermo import simulate  # noqa: E402
+from numeric.linear_sde import simulate  # noqa: E402
 
 PEER_SCRIPTS = ("Hforward.py", "Hbackward.py")
 

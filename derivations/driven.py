@@ -39,7 +39,7 @@ from analytic.errors import PDEInputError
 from analytic.sde_grammar import parse_potential, sde_values
 from numeric import datasets, metrics
 from numeric.langevin import BoltzmannGrid, CompiledPotential, simulate
-from numeric.thermo import mean_se
+from numeric.linear_sde import mean_se
 from .derive import radial_kernels
 from .generate import heat_derivation, learned_free_run, time_for_width
 

@@ -1,7 +1,7 @@
 """The thermodynamics pipeline of one SDE and one data set: the JSON-ready results of `genphys thermo`.
 
     SDE text → SDE (analytic.sde_grammar) → linear class with f, Ξ checked (analytic.sde.linear)
-             → Process with parameter values (numeric.thermo) → marginals p_t of the data
+             → Process with parameter values (numeric.linear_sde) → marginals p_t of the data
              → rates / trajectories / speciation / phase diagram / Franz–Parisi.
 Data: a Gaussian-mixture JSON file, any data source `generate` accepts (a built-in set name, .npy,
 .csv: point masses whose marginals are heat kernels, evaluated by the learned-free EmpiricalField),
@@ -24,7 +24,7 @@ from numeric.lambdified import np_function
 from numeric.landscape import (NOTIONS, franz_parisi, last_sign_change, profile, speciation_time, symmetric,
                                time_grid, unstable_time)
 from numeric.mixture import GaussianMixture, empirical
-from numeric.thermo import RATE_KEYS, Process, rates_monte_carlo, rates_quadrature, simulate
+from numeric.linear_sde import RATE_KEYS, Process, rates_monte_carlo, rates_quadrature, simulate
 from .generate import heat_derivation
 from .fields import field
 
@@ -161,7 +161,7 @@ def speciation(proc: Process, data: GaussianMixture, t_max: float = 20.0) -> dic
 
 def trajectories(proc: Process, data: GaussianMixture, T: float, dt: float, n: int, seed: int = 0,
                  direction: str = "forward", rule: str = "mid", t0: float = 0.0, progress=None):
-    """The simulated paths (numeric.thermo.Trajectories); point-mass data need t0 > 0."""
+    """The simulated paths (numeric.linear_sde.Trajectories); point-mass data need t0 > 0."""
     if isinstance(data, EmpiricalData) and t0 == 0:
         raise PDEInputError("point-mass data have no density at t = 0, so ΔS_sys is undefined: pass --t0 > 0")
     return simulate(proc, data, T, dt, n, np.random.default_rng(seed), direction, rule, t0, progress=progress)

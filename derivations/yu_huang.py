@@ -2,7 +2,7 @@
 
 Each `Claim` holds where the paper says it, what it says (its formula in our notation), and a check
 that computes our answer by a route of our own: the symbolic derivation (analytic.sde,
-analytic.speciation), quadrature or Monte Carlo (numeric.thermo), simulation (trajectories), or
+analytic.speciation), quadrature or Monte Carlo (numeric.linear_sde), simulation (trajectories), or
 landscape root-finding (numeric.landscape). ``agree`` is computed: True, False, or None where the
 paper is ambiguous (two readings give different answers). Every False and None carries the reason
 ("the paper says X, we derive Y, because Z"); a test checks each one. Setting: the paper's 1-D OU
@@ -24,7 +24,7 @@ from analytic.sde_grammar import parse_sde
 from analytic.speciation import centre_curvature, mu, sigma2, solve_for_t, tail_curvature
 from numeric.landscape import gradient_along, speciation_time, unstable_time
 from numeric.metrics import TEST_ALPHA
-from numeric.thermo import Process, rates_quadrature, simulate
+from numeric.linear_sde import Process, rates_quadrature, simulate
 from .claims import Claim, Finding
 from .thermo import paper_mixture
 

@@ -494,7 +494,7 @@ def cumulant_flow(sde: SDE, data, times, orders=(2, 4, 6, 8), values: dict | Non
     from analytic.sde import linear
     from numeric import statistics
     from numeric.lambdified import np_real_function
-    from numeric.thermo import Process
+    from numeric.linear_sde import Process
 
     data = np.asarray(data, float)
     data = data.reshape(len(data), -1)

@@ -27,7 +27,7 @@ from scipy.optimize import brentq
 
 from analytic.errors import NotSupportedError, PDEInputError
 from .mixture import GaussianMixture
-from .thermo import Estimate, Process
+from .linear_sde import Estimate, Process
 
 NOTIONS = ("drift_potential", "density", "flow_potential")
 PROFILE_POINTS = 4000  # even: the centre is never a grid point, so a minimum there is never missed

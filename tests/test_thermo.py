@@ -23,7 +23,7 @@ from derivations.thermo import EmpiricalData
 from numeric.landscape import constrained_log_Z, franz_parisi, speciation_time, unstable_time
 from analytic.errors import NotSupportedError
 from numeric.mixture import GaussianMixture, MixtureInputError, empirical
-from numeric.thermo import Process, rates_monte_carlo, rates_quadrature, simulate
+from numeric.linear_sde import Process, rates_monte_carlo, rates_quadrature, simulate
 
 OU = parse_sde("ou")
 
