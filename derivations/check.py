@@ -7,12 +7,12 @@ Pipeline (one line per stage):
     symbolic   = case analysis   analytic.criterion.decide (under the time budget)
     numeric    = scan            numeric.dispersion_scan.scan (mpmath, independent of the above)
     criterion  = compare         verdict, condition, witness, method, agreement
+Its JSON (`to_json`) and Jupyter LaTeX are written by derivations.result_forms, its text report by report.text.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -22,8 +22,9 @@ from analytic.criterion import SymbolicCriterion, decide, sign_cells, simplify_c
 from analytic.dispersion import MODES, branches, default_mode
 from analytic.errors import BudgetExceeded, PDEInputError
 from analytic.outcome import Holds
-from analytic.pde import LinearPDE, latex, text
-from numeric.dispersion_scan import SampleScan, scan
+from analytic.pde import LinearPDE, text
+from numeric.dispersion_scan import scan
+from .result_forms import CHECK_KEYS, check_json, check_latex, json_source, recorded_assumptions, require_same
 
 
 @dataclass(frozen=True)
@@ -88,25 +89,15 @@ class CheckResult:
         return f"criterion holds only when {cond} ({self.mode} reading)"
 
     def to_json(self) -> dict:
-        return to_json(self)
+        """The `genphys check --json` object (JSON-ready; `load_check` reads it back)."""
+        return check_json(self)
 
     def __repr__(self) -> str:
         return f"CheckResult({self.pde.canonical!r}, mode={self.mode!r}, holds={self.criterion.holds!r})"
 
     def _repr_latex_(self) -> str:
         """Jupyter: the PDE, its branches and the verdict on Eq. 16 with its condition."""
-        rows = [rf"{self.pde.latex} = 0"]
-        rows += [rf"\omega_{{{i + 1}}} = {latex(b.omega)}" for i, b in enumerate(self.branches or ())]
-        rows.append(criterion_latex(self.criterion))
-        return r"$\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}$"
-
-
-def criterion_latex(c: Criterion) -> str:
-    """The verdict on Eq. 16 as one LaTeX line: "Eq. 16 (Im ω(k) < Im ω(0)): conditional, when a² − 4b > 0"."""
-    head = rf"\text{{Eq. 16 }}(\mathrm{{Im}}\,\omega(k) < \mathrm{{Im}}\,\omega(0))\text{{: {c.holds}}}"
-    if c.holds is Holds.CONDITIONAL and c.condition is not None:
-        return head + rf"\text{{, when }} {latex(c.condition)}"
-    return head
+        return check_latex(self)
 
 
 def check(pde: LinearPDE, mode: str | None = None, budget: float | None = DEFAULT_BUDGET_S) -> CheckResult:
@@ -323,90 +314,6 @@ def _witness(symbolic, numeric) -> dict | None:
     return None
 
 
-def _scan_json(sc: SampleScan) -> dict:
-    return {"params": sc.params, "holds": sc.holds, "E0": sc.E0, "worst_gap": sc.worst_gap,
-            "worst_k": sc.worst_k, **({"note": sc.note} if sc.note else {})}
-
-
-def to_json(result: CheckResult) -> dict:
-    """The `genphys check --json` object (a contract: other tools read its keys)."""
-    pde, c = result.pde, result.criterion
-    cases = [] if c.symbolic is None else [
-        {"condition": text(case.condition), "holds": case.holds, "reason": case.reason,
-         "E0": None if case.E0 is None else text(case.E0)} for case in c.symbolic.cases]
-    return {
-        "pde": pde.canonical,
-        "input": pde.text,
-        "dimension": pde.dimension if isinstance(pde.dimension, int) else str(pde.dimension),
-        "mode": result.mode,
-        "mode_reason": result.mode_reason,
-        "symbol": text(pde.symbol),
-        "time_order": pde.time_order,
-        "isotropic": pde.isotropic,
-        "parameters": [{"name": p.name, "assumption": p.assumption, "declared": p.declared}
-                       for p in pde.parameters],
-        "branches": [] if result.branches is None else [
-            {"omega": text(b.omega), "latex": latex(b.omega), "s": text(b.s), "multiplicity": b.multiplicity}
-            for b in result.branches],
-        "criterion": {
-            "holds": c.holds.value,
-            "condition": None if c.condition is None else text(c.condition),
-            "witness": jsonable(c.witness),
-            "method": c.method,
-            "assumptions": list(c.assumptions),
-            "agree": c.agree,
-            "cases": cases,
-            "regions": [{"condition": text(cell.condition), "holds": cell.holds, "source": cell.source,
-                         "reason": cell.reason} for cell in c.cells],
-            "disagreements": jsonable(list(c.disagreements)),
-            "numeric_check": [_scan_json(sc) for sc in c.numeric],
-            "notes": list(c.notes),
-        },
-        "verdict": result.verdict,
-    }
-
-
-def json_source(source, what: str) -> dict:
-    """A `to_json` object given as itself or as the path of a file holding it (`genphys check/derive --json`)."""
-    if isinstance(source, dict):
-        obj = source
-    else:
-        from pathlib import Path
-
-        try:
-            obj = json.loads(Path(source).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise PDEInputError(f"{str(source)!r}: cannot read a JSON object from it ({exc})") from None
-    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not isinstance(obj.get("parameters"),
-                                                                                            list):
-        raise PDEInputError(f"not a `genphys {what} --json` object: it needs the keys 'input' and 'parameters'")
-    return obj
-
-
-def recorded_assumptions(obj: dict) -> dict:
-    """The declared parameters' assumptions of a `to_json` object."""
-    return {p["name"]: p["assumption"] for p in obj["parameters"] if isinstance(p, dict) and p.get("declared")}
-
-
-def require_same(recorded: dict, derived: dict, keys: list[tuple]) -> None:
-    """Refuse a loaded object that this version derives differently (each key a path into both objects)."""
-    def at(obj, path):
-        for key in path:
-            obj = obj.get(key) if isinstance(obj, dict) else None
-        return obj
-
-    differ = [(".".join(path), at(recorded, path), at(derived, path)) for path in keys
-              if at(recorded, path) != at(derived, path)]
-    if differ:
-        where, was, now = differ[0]
-        raise PDEInputError(f"the JSON records {where} = {was!r} but this version derives {now!r} (written by "
-                            f"version {at(recorded, ('provenance', 'version'))}); derive it again instead of loading")
-
-
-#: what a loaded check must reproduce
-CHECK_KEYS = [("pde",), ("mode",), ("verdict",), ("criterion", "holds"), ("criterion", "condition")]
-
-
 def load_check(source, budget: float | None = DEFAULT_BUDGET_S) -> CheckResult:
     """The CheckResult of a `to_json` object (or a file of one): checked again from its recorded input,
     assumptions, dimension and mode (nothing in the JSON is evaluated), and refused if this version disagrees
@@ -416,18 +323,7 @@ def load_check(source, budget: float | None = DEFAULT_BUDGET_S) -> CheckResult:
     obj = json_source(source, "check")
     dim = obj.get("dimension") if isinstance(obj.get("dimension"), int) else None
     result = check(parse(obj["input"], recorded_assumptions(obj), dim=dim), mode=obj.get("mode"), budget=budget)
-    require_same(obj, to_json(result), CHECK_KEYS)
+    require_same(obj, check_json(result), CHECK_KEYS)
     return result
 
 
-def jsonable(value):
-    """Plain JSON values: dicts and lists recursed, NumPy scalars as floats, NaN and ±inf as null."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

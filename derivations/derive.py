@@ -9,6 +9,7 @@ Pipeline (one line per stage; GenPhys Algorithm 1, steps 1-3):
     c1         = kernel scan over (r, t)      numeric.conditions.c1_scan, per parameter sample
     c2         = overlap F(T)                 numeric.conditions.c2_overlap, per parameter sample
     verdict    = C1 and C2 together
+Its JSON (`to_json`) and Jupyter LaTeX are written by derivations.result_forms, its text report by report.text.
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ from analytic.errors import BudgetExceeded, NotSupportedError, PDEInputError
 from analytic.outcome import Generative, Holds
 from analytic.flow import DensityFlow, density_flow
 from analytic.green import FourierGreen, fourier_green
-from analytic.pde import LinearPDE, k, latex, r, t, text
+from analytic.pde import LinearPDE, k, r, t
 from numeric import conditions as kernel_conditions, hankel
 from numeric.compiled import gauss_cauchy
 from numeric.dispersion_scan import envelope, parameter_samples, scan
 from numeric.kernels import RadialKernels
 from numeric.lambdified import mp_function, np_function
 from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
-from .check import CheckResult, check, criterion_latex, jsonable, sample_values
+from .check import CheckResult, check, sample_values
+from .result_forms import CHECK_KEYS, derivation_json, derivation_latex, json_source, recorded_assumptions, require_same
 
 DEFAULT_DIMS = (1, 2, 3)
 MAX_SAMPLES = 4
@@ -120,21 +122,14 @@ class Derivation:
 
     def to_json(self) -> dict:
         """The `genphys derive --json` object (JSON-ready; `load_derivation` reads it back)."""
-        return to_json(self)
+        return derivation_json(self)
 
     def __repr__(self) -> str:
         return f"Derivation({self.pde.canonical!r}, dims={self.dims}, verdict={self.verdict!r})"
 
     def _repr_latex_(self) -> str:
         """Jupyter: the PDE, its branches, G̃, the density flow and the verdict."""
-        rows = [rf"{self.pde.latex} = 0"]
-        rows += [rf"\omega_{{{i + 1}}} = {latex(b.omega)}" for i, b in enumerate(self.result.branches or ())]
-        if self.green is not None and self.flow is not None:
-            flow = self.flow.forms("latex")
-            rows += [rf"\tilde{{G}}(k, t) = {latex(self.green.G_hat)}",
-                     rf"p = {flow['p']}, \quad \mathbf{{v}} = {flow['v']}, \quad R = {flow['R']}"]
-        rows += [criterion_latex(self.result.criterion), rf"\text{{C1 {self.c1_holds}, C2 {self.c2_holds}: {self.generative}}}"]
-        return r"$\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}$"
+        return derivation_latex(self)
 
 
 def _samples(pde: LinearPDE) -> list[dict]:
@@ -439,8 +434,21 @@ def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True,
             ratio_kernel = ClosedKernel(ratio)
             family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
     if density_hat is None:
-        density_hat = np_function(normalised_density(d, values), (k, t))
+        density_hat = _compiled_on_first_call(lambda: np_function(normalised_density(d, values), (k, t)))
     return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family, density_hat)
+
+
+def _compiled_on_first_call(build):
+    """A p̃(k, t) compiled when it is first called: a field that never asks for its width skips the envelope scan
+    and the lambdify (about 12 ms, most of a heat field's construction)."""
+    compiled = None
+
+    def density_hat(kk, tt):
+        nonlocal compiled
+        if compiled is None:
+            compiled = build()
+        return compiled(kk, tt)
+    return density_hat
 
 
 def _kernel_sources(kernels: RadialKernels) -> str:
@@ -458,64 +466,11 @@ def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:
     return math.log((E0 - E2) / (E0 - E1)) / math.log(10.0)
 
 
-# ---------------------------------------------------------------------------------------
-# output
-# ---------------------------------------------------------------------------------------
-def _closed_json(closed, N_checks) -> dict | None:
-    if closed is None:
-        return None
-    out = {"expr": text(closed.expr), "latex": latex(closed.expr), "pair": closed.pair}
-    if N_checks:
-        out["check"] = N_checks
-    return out
-
-
-def to_json(d: Derivation) -> dict:
-    """The `genphys derive --json` object: check's object plus green, flow, c1, c2."""
-    from .check import to_json as check_json
-
-    out = check_json(d.result)
-    out["criterion_verdict"] = out["verdict"]
-    out["verdict"] = d.verdict
-    out["dimensions"] = [n for n in d.dims]
-    if d.unsupported:
-        out["error"] = {"type": NotSupportedError.kind, "message": d.unsupported}
-        out.update({"green": None, "flow": None, "c1": None, "c2": None})
-        return out
-    checks = {}
-    for kc in d.kernel_checks:
-        checks.setdefault((kc.N, kc.kernel), {"transform_max_rel_error": kc.transform_error, "L_G_residual": kc.residual,
-                                              "accepted": kc.accepted, **({"note": kc.note} if kc.note else {})})
-    real = {}
-    for N, ks in d.kernels.items():
-        real[str(N)] = {name: _closed_json(c, checks.get((N, name))) for name, c in ks.items()}
-    green = {"mode": d.green.mode, "G_hat": text(d.green.G_hat), "latex": latex(d.green.G_hat),
-             "checks": list(d.green.checks),
-             "real_space": {N: {"G": v["G"] or d.numeric_G.get(N if not N.isdigit() else int(N),
-                                                               "numeric (no closed form for symbolic N)")}
-                            for N, v in real.items()}}
-    if d.values:
-        green["values"] = [list(row) for row in d.values]
-    flow = {"sigma": d.flow.sigma, **d.flow.forms(), "p_hat": text(d.flow.p_hat),
-            "QG_hat": text(d.flow.QG_hat), "R_hat": text(d.flow.R_hat), "checks": list(d.flow.checks),
-            "kernels": {N: {name: v[name] for name in ("P", "j", "R")} for N, v in real.items()}}
-    c1 = {"holds": d.c1_holds.value, "samples": [
-        {"params": c.params, "N": c.N, "holds": c.holds, "reason": c.reason, "where": jsonable(c.where),
-         "source": c.source, "undecided_points": c.undecided, "points": c.checked} for c in d.c1]}
-    c2 = {"holds": d.c2_holds.value, "distance": kernel_conditions.C2_DISTANCE, "smoothing_width": kernel_conditions.C2_WIDTH,
-          "samples": [{"params": c.params, "N": c.N, "T": list(c.T), "F": list(c.F), "holds": c.holds,
-                       "slope": c.slope, "predicted_slope": c.predicted, "reason": c.reason, "notes": c.notes}
-                      for c in d.c2]}
-    out.update({"green": green, "flow": flow, "c1": c1, "c2": c2, "notes": d.notes})
-    return out
-
-
 def load_derivation(source, budget: float | None = DEFAULT_BUDGET_S) -> Derivation:
     """The Derivation of a `to_json` object (or a file of one, `genphys derive --json`): derived again from its
     recorded input, assumptions, dimensions, mode and G(r, t) points (nothing in the JSON is evaluated), and
     refused if this version derives a different verdict, criterion, G̃ or C1/C2."""
     from analytic.grammar import parse
-    from .check import CHECK_KEYS, json_source, recorded_assumptions, require_same
 
     obj = json_source(source, "derive")
     dims = obj.get("dimensions") or []
@@ -526,6 +481,6 @@ def load_derivation(source, budget: float | None = DEFAULT_BUDGET_S) -> Derivati
     evaluate = [(rr, tt) for rr, tt, *_ in green.get("values", [])] or None
     c1 = obj.get("c1") or {}
     d = derive(pde, obj.get("mode"), dim, budget, evaluate, conditions=bool(c1.get("samples")))
-    require_same(obj, to_json(d), CHECK_KEYS + [("criterion_verdict",), ("green", "G_hat"), ("c1", "holds"),
-                                                ("c2", "holds")])  # "verdict" is derive's own here
+    require_same(obj, derivation_json(d), CHECK_KEYS + [("criterion_verdict",), ("green", "G_hat"),
+                                                       ("c1", "holds"), ("c2", "holds")])  # "verdict" is derive's own here
     return d

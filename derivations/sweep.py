@@ -30,7 +30,7 @@ import numpy as np
 from analytic.errors import GenphysError, PDEInputError
 from analytic.grammar import parse
 from . import parallel
-from .check import jsonable
+from .result_forms import jsonable
 
 WHAT = ("check", "derive", "generate")
 #: the most grid points one sweep may have (each is at least a numeric scan)

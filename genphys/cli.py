@@ -13,7 +13,7 @@ from pathlib import Path
 from analytic.budget import DEFAULT_BUDGET_S, WorkerFailure
 from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.grammar import parse
-from derivations.check import check, to_json
+from derivations.check import check
 from derivations.generate import VERIFY_RUN
 from report.output import check_file, check_folder, json_document, run_folder, set_command
 from .progress import NORMAL, QUIET, VERBOSE, configure, progress as _progress
@@ -218,7 +218,7 @@ def _run_check(args) -> int:
 
     pde = _parsed_pde(args)
     result = check(pde, mode=args.mode, budget=args.budget)
-    print(json_document(to_json(result), indent=2) if args.json else check_text(result))
+    print(json_document(result.to_json(), indent=2) if args.json else check_text(result))
     return _agreement_status(result.criterion)
 
 
@@ -236,7 +236,7 @@ def _points(pairs: list[str]) -> list[tuple[float, float]]:
 
 
 def _run_derive(args) -> int:
-    from derivations.derive import derive, to_json as derive_json
+    from derivations.derive import derive
     from report.text import derivation_text
 
     pde = _parsed_pde(args)
@@ -244,7 +244,7 @@ def _run_derive(args) -> int:
         raise PDEInputError("--pdf needs --latex FILE.tex (the PDF is compiled from it)")
     latex_path = check_file(args.latex, "--latex", ".tex") if args.latex else None
     result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
-    print(json_document(derive_json(result), indent=2) if args.json else derivation_text(result))
+    print(json_document(result.to_json(), indent=2) if args.json else derivation_text(result))
     if args.latex:
         from report.derivation import write_latex
 

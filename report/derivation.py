@@ -15,7 +15,7 @@ import sympy as sp
 from analytic.errors import PDEInputError
 from analytic.outcome import Holds
 from analytic.pde import latex
-from derivations.check import jsonable
+from derivations.result_forms import jsonable
 from derivations.derive import Derivation
 from numeric import conditions
 from numeric.metrics import TEST_ALPHA

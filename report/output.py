@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from analytic.errors import PDEInputError
-from derivations.check import jsonable
+from derivations.result_forms import jsonable
 
 MARKER = ".genphys-run"
 logger = logging.getLogger("genphys")
@@ -133,7 +133,7 @@ def run_folder(path, what: str, option: str = "--out"):
 
 
 def dumps(value, **kwargs) -> str:
-    """Strict JSON: non-finite floats as null (derivations.check.jsonable), anything else non-standard refused."""
+    """Strict JSON: non-finite floats as null (derivations.result_forms.jsonable), anything else non-standard refused."""
     return json.dumps(jsonable(value), allow_nan=False, **kwargs)
 
 

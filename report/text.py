@@ -8,8 +8,9 @@ import sympy as sp
 
 from analytic.outcome import Holds
 from analytic.pde import text
-from derivations.check import CheckResult, jsonable
+from derivations.check import CheckResult
 from derivations.derive import Derivation
+from derivations.result_forms import jsonable
 from numeric.conditions import C2_DISTANCE, C2_WIDTH
 
 

@@ -23,7 +23,7 @@ from analytic.pde import N as N_sym
 from analytic.pde import k, r, t
 from analytic.outcome import Holds
 from derivations.catalog import CATALOG
-from derivations.derive import derive, to_json
+from derivations.derive import derive
 from genphys.cli import main
 from numeric import conditions, kernels
 
@@ -279,4 +279,4 @@ def test_derive_bad_input(argv, message, capsys):
 
 def test_to_json_is_serialisable():
     d = derive(parse("phi_t - lap(phi)"), dim=1)
-    json.dumps(to_json(d))
+    json.dumps(d.to_json())
