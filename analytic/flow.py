@@ -37,7 +37,8 @@ class DensityFlow:
     checks: tuple
 
     def forms(self, style: str = "text") -> dict:
-        """p, J, v, R as operators on φ: PDE text (``style="text"``, parses back) or LaTeX (``"latex"``)."""
+        """p, J, v, R as text (``style="text"``: the operators on φ in the input grammar's notation, grad(…) for the
+        gradient) or as LaTeX (``"latex"``)."""
         J, v = current_forms(self.sigma * self.Q, self.sigma * self.M, style)
         return {"p": _form(self.sigma * self.M, style), "J": J, "v": v, "R": _form(-self.sigma * self.L00, style)}
 

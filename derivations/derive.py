@@ -434,13 +434,14 @@ def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True,
             ratio_kernel = ClosedKernel(ratio)
             family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
     if density_hat is None:
-        density_hat = _compiled_on_first_call(lambda: np_function(normalised_density(d, values), (k, t)))
+        fixed = dict(values)
+        density_hat = _compiled_on_first_call(lambda: np_function(normalised_density(d, fixed), (k, t)))
     return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family, density_hat)
 
 
 def _compiled_on_first_call(build):
     """A p̃(k, t) compiled when it is first called: a field that never asks for its width skips the envelope scan
-    and the lambdify (about 12 ms, most of a heat field's construction)."""
+    and the lambdify (about half of a heat field's construction)."""
     compiled = None
 
     def density_hat(kk, tt):

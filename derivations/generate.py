@@ -32,7 +32,8 @@ logger = logging.getLogger("genphys")
 
 def time_for_width(kernels: RadialKernels, target: float) -> float:
     """The t with ℓ(t) = target, ℓ the kernels' width, by bisection in log t over [1e-20, 1e12] (ℓ grows with t;
-    where |p̃| does not fall for k ≤ 1e16 the kernel counts as narrower than 1e-16, as it is when t → 0)."""
+    where there is no width — |p̃| does not fall for k ≤ 1e16, or its mass underflowed — the kernel counts as
+    narrower than 1e-16, as it is when t → 0)."""
     def width(tt: float) -> float:
         found = kernels.width(tt)
         return 1e-16 if found is None else found

@@ -4,7 +4,7 @@ by deriving again and comparing, through `json_source` and `require_same`) and t
 results' ``_repr_latex_``).
 
 They live beside the pipelines, not in report/, because the result types' own methods return them and a lower
-layer never imports report/ (README, Layout); report/ writes documents from these results.
+layer never imports report/ (README, "Layout"); report/ writes documents from these results.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def json_source(source, what: str) -> dict:
 
 
 def recorded_assumptions(obj: dict) -> dict:
-    """The declared parameters' assumptions of a `check_json` object."""
+    """The declared parameters' assumptions of a check or derive JSON object."""
     return {p["name"]: p["assumption"] for p in obj["parameters"] if isinstance(p, dict) and p.get("declared")}
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,14 +29,14 @@ from .logdomain import LogKernel, ZeroKernel
 
 @dataclass(frozen=True)
 class RadialKernels:
-    """P, j, R of one density flow in one dimension, with the optional shortcuts of the module docstring."""
+    """P, j, R of one density flow in one dimension, with the optional members of the module docstring."""
 
     P: LogKernel
     j: LogKernel
     R: LogKernel
     j_over_P: LogKernel | None = None
     family: GaussCauchy | None = None
-    density_hat: Callable | None = None  # p̃(k, t) for an array of k
+    density_hat: Callable | None = field(default=None, repr=False, compare=False)  # p̃(k, t) for an array of k
 
     def __post_init__(self):
         members = (self.P, self.j, self.R) + (() if self.j_over_P is None else (self.j_over_P,))
@@ -64,7 +64,7 @@ class RadialKernels:
     def width(self, t: float) -> float | None:
         """ℓ(t): `kernel_width` of ``density_hat`` (None where p̃ has no width)."""
         if self.density_hat is None:
-            raise ValueError("internal: these kernels were built without density_hat, so they have no width")
+            raise RuntimeError("internal: these kernels were built without density_hat, so they have no width")
         return kernel_width(self.density_hat, t)
 
 

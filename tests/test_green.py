@@ -210,7 +210,7 @@ def test_derived_kernels_carry_their_width(t):
     m = yukawa.pde.parameters[0].symbol
     kk = np.sqrt((1 / t + 0.5) ** 2 - 0.25)  # t(√(k² + 1/4) − 1/2) = 1
     assert balanced(yukawa, 2, {m: sp.Rational(1, 2)}).width(t) == pytest.approx(1 / kk, rel=1e-9)
-    with pytest.raises(ValueError, match="no width"):
+    with pytest.raises(RuntimeError, match="no width"):
         dataclasses.replace(heat, density_hat=None).width(t)
 
 
