@@ -231,8 +231,9 @@ def _combine(pde: LinearPDE, symbolic, scan_at, notes: list) -> Criterion:
         if pred is not None and sc.holds is not None and pred != sc.holds and not (pred and sc.marginal))
     for sc, pred in zip(numeric, predictions):
         if pred and sc.marginal:
-            notes.append(f"at {json.dumps(sc.params)} the scan's worst gap E(k) − E(0) = {sc.worst_gap:.3g} is below "
-                         "its resolution, so it cannot confirm the strict inequality; the proof decides there")
+            gap = f"= {sc.worst_gap:.3g}" if sc.worst_gap else "(negative, under 1e-308 in size)"
+            notes.append(f"at {json.dumps(sc.params)} the scan's worst gap E(k) − E(0) {gap} is below its "
+                         "resolution, so it cannot confirm the strict inequality; the proof decides there")
     checked = sum(p is not None and sc.holds is not None for p, sc in zip(predictions, numeric))
     failed = [sc for sc in numeric if sc.holds is None]
     if failed:

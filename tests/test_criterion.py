@@ -87,6 +87,17 @@ def test_schrodinger_fails_with_equality_not_growth():
     assert all(sc.worst_gap == pytest.approx(0.0, abs=1e-25) for sc in c.numeric)
 
 
+@pytest.mark.parametrize("beta", [40, 41, 64])
+def test_steep_fractional_diffusion_holds_where_the_gap_underflows(beta):
+    """(−Δ)^β with β up to the grammar's limit: at the scan's smallest k the gap −k^(2β) is below the double range
+    from β = 41 on (it became −0.0 and counted as a failure, so the routes "disagreed"); the scan's resolution is
+    decided at working precision and the proof decides. Control: the growing sign fails by the scan itself."""
+    c = check(parse(f"phi_t + fraclap(phi, {beta})")).criterion
+    assert c.holds is Holds.YES and c.agree and all(sc.marginal for sc in c.numeric)
+    wrong = check(parse(f"phi_t - fraclap(phi, {beta})")).criterion
+    assert wrong.holds is Holds.NO and wrong.agree and not any(sc.marginal for sc in wrong.numeric)
+
+
 def test_budget_timeout_falls_back_to_numeric_scan(monkeypatch):
     import derivations.check as check_module
 
