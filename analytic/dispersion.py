@@ -16,6 +16,7 @@ import sympy as sp
 from .pde import SAMPLE_VALUES, LinearPDE, latex, s
 
 MODES = ("evolution", "boundary")
+USER_MODE = "chosen by the user (--mode)"  # the reason recorded when a mode was given, not read from the PDE
 
 
 @dataclass(frozen=True)

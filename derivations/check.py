@@ -19,12 +19,13 @@ import sympy as sp
 
 from analytic.budget import DEFAULT_BUDGET_S, run_with_budget
 from analytic.criterion import SymbolicCriterion, decide, sign_cells, simplify_condition
-from analytic.dispersion import MODES, branches, default_mode
+from analytic.dispersion import MODES, USER_MODE, branches, default_mode
 from analytic.errors import BudgetExceeded, PDEInputError
 from analytic.outcome import Holds
 from analytic.pde import LinearPDE, text
 from numeric.dispersion_scan import scan
-from .result_forms import CHECK_KEYS, check_json, check_latex, json_source, recorded_assumptions, require_same
+from .result_forms import (CHECK_KEYS, check_json, check_latex, json_source, recorded_assumptions, recorded_mode,
+                           require_same)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def check(pde: LinearPDE, mode: str | None = None, budget: float | None = DEFAUL
     elif mode not in MODES:
         raise PDEInputError(f"mode {mode!r} is not known; use one of: {', '.join(MODES)}")
     else:
-        why = "chosen by the user (--mode)"
+        why = USER_MODE
     notes = []
     try:
         found = run_with_budget(branches, pde, seconds=budget, what="dispersion roots")
@@ -323,7 +324,7 @@ def load_check(source, budget: float | None = DEFAULT_BUDGET_S) -> CheckResult:
 
     obj = json_source(source, "check")
     dim = obj.get("dimension") if isinstance(obj.get("dimension"), int) else None
-    result = check(parse(obj["input"], recorded_assumptions(obj), dim=dim), mode=obj.get("mode"), budget=budget)
+    result = check(parse(obj["input"], recorded_assumptions(obj), dim=dim), mode=recorded_mode(obj), budget=budget)
     require_same(obj, check_json(result), CHECK_KEYS)
     return result
 

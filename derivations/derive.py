@@ -36,7 +36,8 @@ from numeric.kernels import RadialKernels
 from numeric.lambdified import mp_function, np_function
 from numeric.logdomain import ClosedKernel, TableKernel, ZeroKernel
 from .check import CheckResult, check, sample_values
-from .result_forms import CHECK_KEYS, derivation_json, derivation_latex, json_source, recorded_assumptions, require_same
+from .result_forms import (CHECK_KEYS, derivation_json, derivation_latex, json_source, recorded_assumptions,
+                           recorded_mode, require_same)
 
 DEFAULT_DIMS = (1, 2, 3)
 MAX_SAMPLES = 4
@@ -481,7 +482,7 @@ def load_derivation(source, budget: float | None = DEFAULT_BUDGET_S) -> Derivati
     green = obj.get("green") or {}
     evaluate = [(rr, tt) for rr, tt, *_ in green.get("values", [])] or None
     c1 = obj.get("c1") or {}
-    d = derive(pde, obj.get("mode"), dim, budget, evaluate, conditions=bool(c1.get("samples")))
+    d = derive(pde, recorded_mode(obj), dim, budget, evaluate, conditions=bool(c1.get("samples")))
     require_same(obj, derivation_json(d), CHECK_KEYS + [("criterion_verdict",), ("green", "G_hat"),
                                                        ("c1", "holds"), ("c2", "holds")])  # "verdict" is derive's own here
     return d

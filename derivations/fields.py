@@ -29,9 +29,16 @@ def _parameter_values(d: Derivation, params: dict | None) -> dict:
     params = dict(params or {})
     names = {p.name for p in d.pde.parameters}
     missing, unknown = names - set(params), set(params) - names
+    if unknown and not names:
+        raise ParameterError(f"{d.pde.canonical!r} has no parameters, so {', '.join(sorted(unknown))} cannot take a "
+                             "value; leave values (--value) out")
     if missing or unknown:
-        raise ParameterError(f"field needs a value for every parameter of {d.pde.canonical!r}: "
-                             f"missing {sorted(missing)}, unknown {sorted(unknown)}; pass values={{'name': value}}")
+        problems = ([f"missing a value for {', '.join(sorted(missing))}"] if missing else []) + (
+            [f"{', '.join(sorted(unknown))} {'is not a parameter' if len(unknown) == 1 else 'are not parameters'} "
+             f"of it (it has {', '.join(sorted(names))})"] if unknown else [])
+        example = sorted(names)[0]
+        raise ParameterError(f"{d.pde.canonical!r}: {'; '.join(problems)}; give each of its parameters a number "
+                             f"(values={{'{example}': 0.5}} in Python, --value {example}=0.5 on the command line)")
     out = {}
     for p in d.pde.parameters:
         value = float(params[p.name])

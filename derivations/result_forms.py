@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analytic.dispersion import USER_MODE
 from analytic.errors import NotSupportedError, PDEInputError
 from analytic.outcome import Holds
 from analytic.pde import latex, text
@@ -85,18 +86,32 @@ def check_json(result: CheckResult) -> dict:
 
 
 def json_source(source, what: str) -> dict:
-    """A `check_json`/`derivation_json` object given as itself or as the path of a file holding it (`genphys check/derive --json`)."""
+    """A `check_json`/`derivation_json` object given as itself, as its JSON text, or as the path of a file holding
+    it (`genphys check/derive --json`)."""
     if isinstance(source, dict):
         obj = source
+    elif isinstance(source, str) and source.lstrip().startswith("{"):
+        try:
+            obj = json.loads(source)
+        except ValueError as exc:
+            raise PDEInputError(f"the JSON text given is not valid JSON ({exc})") from None
     else:
+        shown = str(source) if len(str(source)) <= 80 else str(source)[:77] + "..."
         try:
             obj = json.loads(Path(source).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise PDEInputError(f"{str(source)!r}: cannot read a JSON object from it ({exc})") from None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:200]
+            raise PDEInputError(f"{shown!r}: cannot read a JSON object from it ({reason})") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not isinstance(obj.get("parameters"),
                                                                                             list):
         raise PDEInputError(f"not a `genphys {what} --json` object: it needs the keys 'input' and 'parameters'")
     return obj
+
+
+def recorded_mode(obj: dict) -> str | None:
+    """The mode to derive a loaded object again with: the recorded one where the user chose it, else None (the
+    default reading again, which `require_same` then compares with the recorded mode)."""
+    return obj.get("mode") if obj.get("mode_reason") == USER_MODE else None
 
 
 def recorded_assumptions(obj: dict) -> dict:

@@ -39,7 +39,7 @@ Parameters: ``assumptions`` (parse: "positive", "nonnegative", ..., "real") are 
 >>> genphys.field(m, data)  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
 ...
-genphys.ParameterError: field needs a value for every parameter of 'phi_tt + lap(phi) - m**2*phi': missing ['m'], unknown []; pass values={'name': value}
+genphys.ParameterError: 'phi_tt + lap(phi) - m**2*phi': missing a value for m; give each of its parameters a number (values={'m': 0.5} in Python, --value m=0.5 on the command line)
 
 Results are plain data: `Derivation.to_json()` / `CheckResult.to_json()` give the CLI's JSON objects, and
 `load_derivation` / `load_check` rebuild a result from one (by deriving again from the recorded PDE, which
@@ -96,13 +96,13 @@ from derivations.fields import field
 from derivations.generate import Generation, generate, outcome, verify
 from derivations import driven, thermo, zhou
 from numeric.datasets import builtin as dataset
-from numeric.empirical import EmpiricalField
+from numeric.empirical import EmpiricalField, grid
 from numeric.metrics import TwoSampleTest, two_sample_test as score
 from numeric.mixture import GaussianMixture
 
 __all__ = [
     "__version__", "parse", "check", "derive", "field", "generate", "outcome", "score", "verify", "report",
-    "dataset", "load_derivation", "load_check", "plot", "dispersion_figure", "green_figure", "c2_figure",
+    "dataset", "grid", "load_derivation", "load_check", "plot", "dispersion_figure", "green_figure", "c2_figure",
     "write_latex",
     "LinearPDE", "Parameter", "CheckResult", "Derivation", "EmpiricalField", "Generation", "TwoSampleTest",
     "CATALOG", "entry", "Holds", "Generative", "GeneratorOutcome",
@@ -127,7 +127,7 @@ def plot(result, kind: str | None = None, path=None, ax=None):
         raise TypeError(f"plot draws a Derivation or a Generation, not {type(result).__name__}")
     kind = kinds[0] if kind is None else kind
     if kind not in kinds:
-        raise ValueError(f"plot: kind {kind!r} is not one of {', '.join(kinds)} for a {type(result).__name__}")
+        raise PDEInputError(f"plot: kind {kind!r} is not one of {', '.join(kinds)} for a {type(result).__name__}")
     return getattr(figures, f"{kind}_figure")(result, path=path, ax=ax)
 
 

@@ -96,7 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
     from genphys import __version__
 
     parser.add_argument("--version", action="version", version=f"genphys {__version__}")
-    parser.add_argument("--quiet", action="store_true", help="errors only: no progress, no notes (anywhere in the line)")
+    parser.add_argument("--quiet", action="store_true", help="the answer and errors only: no progress, no notes (anywhere in the line)")
     parser.add_argument("--verbose", action="store_true", help="also what each stage did and how long it took")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
     chk = sub.add_parser("check", help="dispersion relation and the s-generative criterion (Eq. 16)")

@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from analytic.errors import PDEInputError
 from analytic.pde import k, r, t
 from derivations.check import sample_values
 from numeric import hankel
@@ -35,7 +36,7 @@ def _axes(ax, figsize, panels: int = 1, **options):
     every registered figure at the end of the cell."""
     if ax is not None:
         if panels > 1 and len(ax) != panels:
-            raise ValueError(f"ax: this figure has {panels} panels; pass {panels} axes")
+            raise PDEInputError(f"ax: this figure has {panels} panels; pass {panels} axes")
         return (ax[0] if panels > 1 else ax).figure, ax
     fig, ax = plt.subplots(1, panels, figsize=figsize, **options)
     plt.close(fig)

@@ -72,13 +72,18 @@ def test_check_result_round_trips_and_bad_records_are_refused(tmp_path):
     result = genphys.check(genphys.parse("phi_t - a*lap(phi)"))
     again = genphys.load_check(json.loads(json.dumps(result.to_json())))
     assert again.verdict == result.verdict and str(again.criterion.condition) == str(result.criterion.condition)
+    assert again.to_json() == result.to_json()  # the default reading stays the default, with its reason
+    assert genphys.load_check(json.dumps(result.to_json())).to_json() == result.to_json()  # JSON text too
+    chosen = genphys.check(genphys.parse("phi_tt + lap(phi)"), mode="evolution")  # not the default reading
+    assert genphys.load_check(chosen.to_json()).to_json() == chosen.to_json()
     wrong = {**result.to_json(), "criterion": {**result.to_json()["criterion"], "condition": "a < 0"}}
     with pytest.raises(genphys.PDEInputError, match="criterion.condition"):
         genphys.load_check(wrong)
     (tmp_path / "bad.json").write_text("[1, 2]")
-    for source in (tmp_path / "bad.json", tmp_path / "missing.json", {"pde": "phi_t"}):
-        with pytest.raises(genphys.PDEInputError):
+    for source in (tmp_path / "bad.json", tmp_path / "missing.json", {"pde": "phi_t"}, '{"input": ', "x" * 5000):
+        with pytest.raises(genphys.PDEInputError) as exc:
             genphys.load_check(source)
+        assert len(str(exc.value)) < 400  # one line, not the input echoed back
     hostile = {**result.to_json(), "input": "__import__('os').system('true')"}
     with pytest.raises(genphys.PDEInputError):  # the recorded input goes through the grammar, never eval
         genphys.load_check(hostile)

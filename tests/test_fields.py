@@ -198,6 +198,10 @@ def test_parameters_are_required_and_checked():
         field(d, np.zeros((2, 2)))
     with pytest.raises(ParameterError, match="assumption"):
         field(d, np.zeros((2, 2)), values={"m": -1})
+    with pytest.raises(ParameterError, match=r"q is not a parameter of it \(it has m\).*--value m=0.5"):
+        field(d, np.zeros((2, 2)), values={"m": 1, "q": 2})
+    with pytest.raises(ParameterError, match="has no parameters, so q cannot take a value"):
+        field(_derived("phi_t - lap(phi)", {}), np.zeros((2, 2)), values={"q": 2})
 
 
 def test_complex_and_front_kernels_are_refused():

@@ -63,9 +63,9 @@ def test_run_figures_compose_and_plot_dispatches_on_the_result(heat):
     panels = [a for a in field.axes if a.get_label() != "<colorbar>"]
     assert len(panels) == 4 and len(field.axes) == 8 and all(a.get_aspect() == 1.0 for a in panels)
     assert isinstance(genphys.plot(heat), Figure) and genphys.plot(heat, "c2").axes[0].get_yscale() == "log"
-    with pytest.raises(ValueError, match="not one of samples, field"):
+    with pytest.raises(genphys.PDEInputError, match="not one of samples, field"):
         genphys.plot(g, "c2")
-    with pytest.raises(ValueError, match="pass 2 axes"):
+    with pytest.raises(genphys.PDEInputError, match="pass 2 axes"):
         genphys.plot(g, "samples", ax=axes[:1])
     with pytest.raises(TypeError, match="Derivation or a Generation"):
         genphys.plot(heat.result)
