@@ -101,7 +101,8 @@ class _Walker:
         for number in value.expr.atoms(sp.Rational):  # every number stays printable and re-readable
             if max(abs(number.p), number.q) >= _MAX_INT:
                 self._fail(UnsafeInputError, f"number{{where}} needs more than {MAX_INT_DIGITS} digits as an exact "
-                                             "fraction; rescale the PDE (multiply every term by a constant)", node)
+                                             "fraction; rescale the PDE (multiply every term by a constant) if it is "
+                                             f"a coefficient (an exponent is at most {MAX_EXPONENT})", node)
         if _expanded_terms(value.expr) > MAX_TERMS:
             self._fail(UnsafeInputError, f"expression{{where}} expands to more than {MAX_TERMS} terms", node)
         return value

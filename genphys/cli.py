@@ -15,7 +15,7 @@ from analytic.errors import GenphysError, NotSupportedError, PDEInputError
 from analytic.grammar import parse
 from derivations.check import check
 from derivations.generate import VERIFY_RUN
-from report.output import check_file, check_folder, json_document, run_folder, set_command
+from report.output import check_folder, json_document, run_folder, set_command
 from .progress import NORMAL, QUIET, VERBOSE, configure, progress as _progress
 
 
@@ -242,12 +242,13 @@ def _run_derive(args) -> int:
     pde = _parsed_pde(args)
     if args.pdf and not args.latex:
         raise PDEInputError("--pdf needs --latex FILE.tex (the PDF is compiled from it)")
-    latex_path = check_file(args.latex, "--latex", ".tex") if args.latex else None
+    if args.latex:
+        from report.derivation import latex_target, write_latex
+
+        latex_path = latex_target(args.latex)
     result = derive(pde, mode=args.mode, dim=args.dim, budget=args.budget, evaluate=_points(args.points))
     print(json_document(result.to_json(), indent=2) if args.json else derivation_text(result))
     if args.latex:
-        from report.derivation import write_latex
-
         lines = write_latex(result, latex_path, pdf=args.pdf, verify=not args.no_verify)
         for line in lines:
             print(line, file=sys.stderr)

@@ -20,6 +20,7 @@ from derivations.derive import Derivation
 from numeric import conditions
 from numeric.metrics import TEST_ALPHA
 from .document import Figure, Heading, Items, Math, Table, para
+from .output import byline, check_file, check_folder, run_folder
 from .figures import c2_figure, dispersion_figure, field_figure, green_figure, params_label, samples_figure
 
 
@@ -203,6 +204,16 @@ def verification_run(d: Derivation, seed: int = 0):
 TEX_MARKER = "% written by the GenPhys Workbench (genphys derive --latex)\n"
 
 
+def latex_target(tex) -> Path:
+    """Refuse, before any work, a `--latex` file this command cannot own: a name `check_file` refuses, a .tex that
+    genphys did not write, a figures folder holding other files."""
+    tex = check_file(tex, "--latex", ".tex")
+    if tex.exists() and not tex.read_text(errors="replace").startswith(TEX_MARKER):
+        raise PDEInputError(f"--latex {str(tex)!r} exists and was not written by genphys; choose another name")
+    check_folder(tex.parent / f"{tex.stem}-figures", "--latex")
+    return tex
+
+
 def write_latex(d: Derivation, tex: Path, pdf: bool = False, verify: bool = True, seed: int = 0) -> list[str]:
     """`genphys derive --latex`: the .tex (figures in ``<stem>-figures/``), and the PDF on request.
 
@@ -211,11 +222,8 @@ def write_latex(d: Derivation, tex: Path, pdf: bool = False, verify: bool = True
     is replaced only when this command wrote it (its first line says so). Returns what was written,
     one line each (and why a PDF was not, when it was asked for)."""
     from .document import compile_pdf, to_tex
-    from .output import byline, run_folder
 
-    tex = Path(tex)
-    if tex.exists() and not tex.read_text(errors="replace").startswith(TEX_MARKER):
-        raise PDEInputError(f"--latex {str(tex)!r} exists and was not written by genphys; choose another name")
+    tex = latex_target(tex)
     row, g = verification_run(d, seed) if verify else (None, None)
     folder = tex.parent / f"{tex.stem}-figures"
     with run_folder(folder, "derive --latex", option="--latex") as stage:

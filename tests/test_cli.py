@@ -166,6 +166,20 @@ def test_bad_options_and_files_exit_2_with_one_line(tmp_path, capsys, argv, says
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("foreign", ["mine.tex", "mine-figures/notes.txt"])
+def test_a_latex_target_of_other_files_is_refused_before_any_work(tmp_path, capsys, foreign):
+    """A .tex genphys did not write, or a figures folder holding other files: refused before the derivation runs
+    (nothing on stdout), the user's file untouched; a fresh name is written (control)."""
+    (tmp_path / foreign).parent.mkdir(exist_ok=True)
+    (tmp_path / foreign).write_text("the user's own\n")
+    code, out, err = run(capsys, "derive", "phi_t - lap(phi)", "--dim", "1", "--latex", str(tmp_path / "mine.tex"))
+    assert code == 2 and out == "" and err.startswith("error: --latex") and "genphys" in err, err
+    assert (tmp_path / foreign).read_text() == "the user's own\n"
+    code, out, err = run(capsys, "derive", "phi_t - lap(phi)", "--dim", "1", "--latex", str(tmp_path / "new.tex"),
+                         "--no-verify")
+    assert code == 0 and (tmp_path / "new.tex").exists() and "verdict" in out, out
+
+
 def test_an_internal_defect_is_one_line_not_a_traceback(capsys, monkeypatch):
     import derivations.check as check_module
 
