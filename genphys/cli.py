@@ -379,8 +379,9 @@ def _run_score(args) -> int:
 def _run_verify(args) -> int:
     from derivations.generate import verify
 
+    names = _catalog_names(args.only)  # refused before any progress line
     _progress(0, 1, "starting")
-    rows = verify(_catalog_names(args.only), args.n_data, args.n_samples, args.steps, args.seed, args.budget,
+    rows = verify(names, args.n_data, args.n_samples, args.steps, args.seed, args.budget,
                   args.scheduler, args.workers, _progress)
     if args.json:
         print(json_document(rows, indent=2, default=str))

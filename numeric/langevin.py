@@ -126,11 +126,15 @@ def simulate(cp: CompiledPotential, x0: np.ndarray, beta: float, T: float, recor
         if top > worst["lam"]:
             worst.update(lam=top, t=tt)
         worst["unstable"] = max(worst["unstable"], unstable)
-        if step * top > 1 and not worst["warned"]:
+        if not math.isfinite(top) and not worst["warned"]:
+            worst["warned"] = True
+            logger.info("λ_max, the Hessian's largest eigenvalue, is not finite at t = %g where some particles are (V is "
+                        "not twice differentiable there, e.g. a cusp or |x| at 0): no step size is stable there", tt)
+        elif step * top > 1 and not worst["warned"]:
             worst["warned"] = True
             logger.info("step·λ_max = %.3g at t = %g (λ_max = %.3g, the Hessian's largest eigenvalue where the "
                         "particles are; step·λ > 2, unstable, for %.1f %% of them, step·λ > 1, inaccurate, for %.1f "
-                        "%%): use a smaller --step", step * top, tt, top, 100 * unstable,
+                        "%%): use a smaller step (--step)", step * top, tt, top, 100 * unstable,
                         100 * float(np.mean(step * lam > 1)))
         return top
 
@@ -153,7 +157,7 @@ def simulate(cp: CompiledPotential, x0: np.ndarray, beta: float, T: float, recor
             if not np.all(np.isfinite(x)) or np.abs(x[bad]).max() > far:
                 raise PDEInputError(f"the integration diverged before t = {tt:g} (particles reached ({where}); "
                                     f"step·λ_max reached {step * worst['lam']:.3g} at t = {worst['t']:g}, explicit "
-                                    "steps need < 2): use a smaller --step")
+                                    "steps need < 2): use a smaller step (--step)")
             raise PDEInputError(f"the force −∇V is not finite at {int(bad.sum())} particle(s) at t = {tt + step:g}, "
                                 f"e.g. at ({where}): V is not differentiable where particles go")
         if integrator == "em":

@@ -77,6 +77,26 @@ def test_stationary_law_is_boltzmann():
     assert jensenshannon(hist.ravel(), wrong.ravel()) ** 2 > 10 * max(floors)
 
 
+def test_stiffness_notes_say_what_helps(caplog):
+    """A step too large for the Hessian is told to shrink; a Hessian that is not finite where particles start (the
+    cone √(x² + y²) at its tip) is told that no step is stable there, not to shrink the step."""
+    import logging
+
+    rng = np.random.default_rng(4)
+    with caplog.at_level(logging.INFO, logger="genphys"):
+        simulate(CompiledPotential(parse_potential("50*(x**2 + y**2)")), rng.normal(size=(20, 2)), 1.0, 0.1, 0.05,
+                 0.05, "em", rng)
+    assert "use a smaller step" in caplog.text and "not finite" not in caplog.text
+    caplog.clear()
+    cone = np.vstack([np.zeros((1, 2)), rng.normal(size=(19, 2))])
+    with caplog.at_level(logging.INFO, logger="genphys"):
+        try:
+            simulate(CompiledPotential(parse_potential("sqrt(x**2 + y**2)")), cone, 1.0, 0.1, 0.05, 0.05, "em", rng)
+        except PDEInputError:
+            pass  # the force is not finite at the tip either: refused, after the note
+    assert "no step size is stable there" in caplog.text and "use a smaller step" not in caplog.text
+
+
 def test_bad_runs_are_refused():
     cp = CompiledPotential(parse_potential(ROTATING))
     rng = np.random.default_rng(3)
