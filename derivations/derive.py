@@ -14,6 +14,7 @@ Its JSON (`to_json`) and Jupyter LaTeX are written by derivations.result_forms, 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -392,7 +393,7 @@ def _conditions_at(d: Derivation, sample: dict, predicted: bool | None, E0: floa
             continue
         try:
             kernels = radial_kernels(d, N, values, shortcuts=False, density_hat=p_norm)
-            c1.append(kernel_conditions.c1_scan(sample, N, kernels, _kernel_sources(kernels)))
+            c1.append(kernel_conditions.c1_scan(sample, N, kernels))
         except NotSupportedError as exc:
             c1.append(kernel_conditions.C1Sample(sample, N, None, str(exc)))
         except (ValueError, ArithmeticError, NoConvergence) as exc:  # mpmath at its limits (orders ~ N/2)
@@ -434,30 +435,11 @@ def radial_kernels(d: Derivation, N: int, values: dict, shortcuts: bool = True,
         if not ratio.has(r):  # heat: 1/(2t); Poisson and Yukawa: 1/t — v needs no per-pair j at all
             ratio_kernel = ClosedKernel(ratio)
             family = None if ks.R is None else gauss_cauchy(*(e.subs(values) for e in (ks.P.expr, ks.j.expr, ks.R.expr)))
-    if density_hat is None:
-        fixed = dict(values)
-        density_hat = _compiled_on_first_call(lambda: np_function(normalised_density(d, fixed), (k, t)))
+    if density_hat is None:  # compiled on first use: a field that never asks for its width skips the envelope scan
+        fixed = dict(values)  # and the lambdify (about half of a heat field's construction)
+        compiled = functools.cache(lambda: np_function(normalised_density(d, fixed), (k, t)))
+        density_hat = lambda kk, tt: compiled()(kk, tt)  # noqa: E731
     return RadialKernels(out["P"], out["j"], out["R"], ratio_kernel, family, density_hat)
-
-
-def _compiled_on_first_call(build):
-    """A p̃(k, t) compiled when it is first called: a field that never asks for its width skips the envelope scan
-    and the lambdify (about half of a heat field's construction)."""
-    compiled = None
-
-    def density_hat(kk, tt):
-        nonlocal compiled
-        if compiled is None:
-            compiled = build()
-        return compiled(kk, tt)
-    return density_hat
-
-
-def _kernel_sources(kernels: RadialKernels) -> str:
-    """Which evaluation C1 used for each kernel (zero kernels need none)."""
-    kind = {ClosedKernel: "closed form", TableKernel: "FFTLog table"}
-    return "; ".join(f"{name}: {kind[type(kernel)]}" for name, kernel in
-                     (("P", kernels.P), ("j", kernels.j), ("R", kernels.R)) if type(kernel) in kind)
 
 
 def _alpha(pde: LinearPDE, mode: str, sample: dict) -> float | None:

@@ -40,8 +40,7 @@ from analytic.sde_grammar import parse_potential, sde_values
 from numeric import datasets, metrics
 from numeric.langevin import BoltzmannGrid, CompiledPotential, simulate
 from numeric.linear_sde import mean_se
-from .derive import radial_kernels
-from .generate import heat_derivation, learned_free_run, time_for_width
+from .generate import heat_derivation, learned_free_run
 
 METHODS = ("boltzmann_exact", "boltzmann_histogram", "diffusion", "diffusion_neighbours")
 ENERGY_POINTS = 2000
@@ -170,9 +169,7 @@ def _diffusion(data: np.ndarray, n: int, rng) -> np.ndarray:
     time where the kernel width is the data's RMS radius (exact prior and exact field: the span need not forget the
     data) back to a width of 10⁻³ of it."""
     d = heat_derivation(data.shape[1])
-    radius = float(np.sqrt(((data - data.mean(axis=0)) ** 2).sum(axis=1).mean()))
-    T = time_for_width(radial_kernels(d, data.shape[1], {}), radius)
-    _, _, _, run = learned_free_run(d, data, {}, n, GENERATOR_STEPS, T=T, rng=rng)
+    _, _, _, run = learned_free_run(d, data, {}, n, GENERATOR_STEPS, rng=rng, T_width=1.0)
     return run.samples
 
 

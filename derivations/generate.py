@@ -155,15 +155,15 @@ def carries_weights(d: Derivation, flow: str) -> bool:
 def learned_free_run(d: Derivation, train: np.ndarray, params: dict, n_samples: int = 10000, steps: int = 100,
                      prior: str = "exact", method: str = "heun", T: float | None = None, t_min: float | None = None,
                      rng: np.random.Generator | None = None, device: str = "auto", dtype: str = "float64",
-                     progress=None, flow: str = "branching"):
+                     progress=None, flow: str = "branching", T_width: float = T_WIDTH):
     """(field, T, t_min, run): the prior at T sampled and integrated back to t_min through the exact field of
-    ``train`` (times from the kernel width when not given: module docstring)."""
+    ``train`` (times from the kernel width when not given: module docstring; ``T_width``: T's width in RMS radii)."""
     if n_samples < 2:
         raise PDEInputError(f"n_samples must be ≥ 2; got {n_samples}")
     rng = rng if rng is not None else np.random.default_rng(0)
     f = make_field(d, train, values=params, device=device, dtype=dtype, flow=flow)
     radius = float(np.sqrt(((train - train.mean(axis=0)) ** 2).sum(axis=1).mean()))
-    T = T if T is not None else time_for_width(f.kernels, T_WIDTH * radius)
+    T = T if T is not None else time_for_width(f.kernels, T_width * radius)
     t_min = t_min if t_min is not None else time_for_width(f.kernels, TMIN_WIDTH * radius)
     branching = carries_weights(d, flow)
     x0, log_w0 = sample_prior(f, T, n_samples, prior, rng, heavy_share(f) if branching else 0.0)

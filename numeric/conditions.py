@@ -53,13 +53,13 @@ class C1Sample:
 
 
 @np.errstate(under="ignore")  # far tails underflow on purpose; the decisions use signs and tolerances
-def c1_scan(params: dict, N: int, kernels: RadialKernels, source: str) -> C1Sample:
+def c1_scan(params: dict, N: int, kernels: RadialKernels) -> C1Sample:
     """Scan P (real, ≥ 0, not vanishing on an open set), and finiteness of v = r j / P and R / P.
 
     The kernels are evaluated through `evaluator` (a ratio is nan where the tables cannot decide it). The radii
     at each t are R_EXPONENTS around the kernels' width ℓ(t).
     """
-    evaluate = evaluator(kernels)
+    evaluate, source = evaluator(kernels), kernels.sources
     worst = None
     zero_at = None
     undecided = checked = 0

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .compiled import GaussCauchy
-from .logdomain import LogKernel, ZeroKernel
+from .logdomain import ClosedKernel, LogKernel, TableKernel, ZeroKernel
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,13 @@ class RadialKernels:
     def needs_r(self) -> bool:
         """Whether any member needs |x − y| itself (not only its square)."""
         return any(kernel is not None and kernel.needs_r for kernel in (self.P, self.j, self.R, self.j_over_P))
+
+    @property
+    def sources(self) -> str:
+        """Which evaluation each member has, e.g. "P: closed form; j: FFTLog table" (zero kernels need none)."""
+        kind = {ClosedKernel: "closed form", TableKernel: "FFTLog table"}
+        return "; ".join(f"{name}: {kind[type(kernel)]}" for name, kernel in
+                         (("P", self.P), ("j", self.j), ("R", self.R)) if type(kernel) in kind)
 
     @property
     def rate_free(self) -> bool:
